@@ -1,0 +1,41 @@
+"""Stage 1: tokens with exact code-point offsets.
+
+Only words, numbers and punctuation become tokens; everything between them
+(spaces, newlines, CR, BOM, zero-width characters) is left where it is, so a
+rewrite that touches token spans leaves every other character identical.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = ["Token", "tokenize", "lm_form", "TOKEN_RE"]
+
+# A word is letters (with inner apostrophes: don't, Korea’s); a number keeps its
+# inner separators (10,000 / 3.5); anything else that is not space is one token.
+TOKEN_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*|\d+(?:[.,]\d+)*|[^\w\s]|_", re.UNICODE)
+_DIGIT = re.compile(r"\d")
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    text: str
+    start: int
+    end: int
+
+    @property
+    def is_word(self) -> bool:
+        return self.text[0].isalpha()
+
+    @property
+    def norm(self) -> str:
+        return lm_form(self.text)
+
+
+def lm_form(text: str) -> str:
+    """The form the context tables are keyed on: lower case, straight apostrophe, digits as 0."""
+    return _DIGIT.sub("0", text.lower().replace("’", "'"))
+
+
+def tokenize(text: str) -> list[Token]:
+    return [Token(m.group(), m.start(), m.end()) for m in TOKEN_RE.finditer(text)]
