@@ -34,9 +34,9 @@ def _options(options: Options | None, overrides: dict) -> Options:
 def fix_and_explain(text: str, options: Options | None = None, **overrides) -> Result:
     """Repair ``text``; return the repaired text with the change log that produced it."""
     opts = _options(options, overrides)
-    suggestions = _suggest(text, opts)
+    suggestions, spin_rate = _suggest(text, opts)
     applied = [c for c in suggestions if c.confidence >= opts.min_confidence]
-    return Result(apply_changes(text, applied), applied, suggestions, 0.0)
+    return Result(apply_changes(text, applied), applied, suggestions, spin_rate)
 
 
 def check(text: str, options: Options | None = None, **overrides) -> list[Change]:
@@ -48,6 +48,9 @@ def fix(text: str, options: Options | None = None, **overrides) -> str:
     return fix_and_explain(text, options, **overrides).text
 
 
-def _suggest(text: str, opts: Options) -> list[Change]:
-    # Engine stages are wired in here (spin.py); see DESIGN.md.
-    return []
+def _suggest(text: str, opts: Options) -> tuple[list[Change], float]:
+    if not text.strip():
+        return [], 0.0
+    from . import spin  # the engine and its tables load on first use, never at import
+
+    return spin.suggest(text)

@@ -1,0 +1,208 @@
+"""Stage 2: candidate originals for every span of 1-4 word tokens.
+
+A span's text is looked up in the inverse thesaurus (every term whose synonym
+list holds it, Moby ∪ WordNet, both directions). Single inflected words are
+lemmatised first and the originals re-inflected to the same form (lemminflect),
+so "troopers" → lemma "trooper" → "troop" → "troops". Case is carried from the
+spun wording, and an a/an before the span is corrected to fit the candidate.
+"""
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .data import load_lines, load_npz
+from .tokens import Token
+
+__all__ = ["Thesaurus", "thesaurus", "Span", "Proposal", "propose", "carry_case", "article_for",
+           "MOBY_FWD", "MOBY_REV", "WN_SYN", "WN_REL"]
+
+MOBY_FWD, MOBY_REV, WN_SYN, WN_REL = 1, 2, 4, 8
+MAX_SPAN = 4
+_INFLECTED = {"NNS", "VBD", "VBN", "VBG", "VBZ", "JJR", "JJS", "RBR", "RBS"}
+_VERB_TAGS = {"VBD", "VBN", "VBG", "VBZ"}
+_JOINER = re.compile(r"^[-'’]$")
+
+
+class Thesaurus:
+    def __init__(self) -> None:
+        z = load_npz("thesaurus.npz")
+        self.terms = load_lines("terms.txt")
+        self.index = {t: i for i, t in enumerate(self.terms)}
+        self.spun, self.orig, self.flags = z["spun"], z["orig"], z["flags"]
+        self.degree = z["degree"].astype(np.int64)
+
+    def originals(self, term: str) -> list[tuple[str, int, int]]:
+        """(original, source flags, original's number of synonyms) for each original of ``term``."""
+        i = self.index.get(term)
+        if i is None:
+            return []
+        lo, hi = np.searchsorted(self.spun, [i, i + 1])
+        return [(self.terms[o], int(f), int(self.degree[o]))
+                for o, f in zip(self.orig[lo:hi].tolist(), self.flags[lo:hi].tolist())]
+
+
+@functools.lru_cache(maxsize=1)
+def thesaurus() -> Thesaurus:
+    return Thesaurus()
+
+
+@dataclass
+class Span:
+    """A run of tokens ``first..last`` (inclusive) whose wording may be spun."""
+    first: int
+    last: int
+    start: int  # code-point offsets into the text
+    end: int
+    text: str
+
+
+@dataclass
+class Proposal:
+    span: Span
+    new: str  # replacement wording for text[span.start:span.end], case carried
+    original: str  # the thesaurus term it came from
+    flags: int
+    degree: int
+    via_lemma: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- inflection
+_UPOS = {"NNS": "NOUN", "VBD": "VERB", "VBN": "VERB", "VBG": "VERB", "VBZ": "VERB",
+         "JJR": "ADJ", "JJS": "ADJ", "RBR": "ADV", "RBS": "ADV"}
+
+
+@functools.lru_cache(maxsize=65536)
+def _forms(word: str) -> tuple[tuple[str, str], ...]:
+    """(lemma, Penn tag) pairs under which ``word`` is an inflected form of a different lemma."""
+    import lemminflect
+
+    out = []
+    for upos, lemmas in lemminflect.getAllLemmas(word).items():
+        for lemma in lemmas:
+            if lemma == word:
+                continue
+            for tag, forms in lemminflect.getAllInflections(lemma, upos=upos).items():
+                if word in forms and tag in _INFLECTED and (lemma, tag) not in out:
+                    out.append((lemma, tag))
+    return tuple(out)
+
+
+@functools.lru_cache(maxsize=65536)
+def _inflect(word: str, tag: str) -> str | None:
+    """``word`` in the form ``tag``, from lemminflect's dictionary only (no guessed forms)."""
+    import lemminflect
+
+    forms = lemminflect.getAllInflections(word, upos=_UPOS[tag]).get(tag)
+    return forms[0] if forms else None
+
+
+@functools.lru_cache(maxsize=65536)
+def _is_form(word: str, tag: str) -> bool:
+    """Is ``word`` already an inflected form with ``tag`` (so it must not be inflected again)?"""
+    return any(t == tag for _, t in _forms(word))
+
+
+def inflect_term(term: str, tag: str) -> str | None:
+    """Put a (possibly multi-word) term into the form ``tag``: verbs inflect their first word,
+    plural nouns their last; anything else must be a single word."""
+    words = term.split(" ")
+    if len(words) == 1:
+        return _inflect(term, tag)
+    if tag in _VERB_TAGS:
+        head = _inflect(words[0], tag)
+        return " ".join([head] + words[1:]) if head else None
+    if tag == "NNS":
+        head = _inflect(words[-1], tag)
+        return " ".join(words[:-1] + [head]) if head else None
+    return None
+
+
+# ---------------------------------------------------------------- surface
+def carry_case(model: str, new: str) -> str:
+    """Give ``new`` the capitalisation pattern of ``model`` (lower, Title, UPPER)."""
+    letters = [ch for ch in model if ch.isalpha()]
+    if len(letters) > 1 and all(ch.isupper() for ch in letters):
+        return new.upper()
+    if model[:1].isupper():
+        return new[:1].upper() + new[1:]
+    return new
+
+
+_AN_EXCEPT = ("uni", "use", "usu", "uti", "eu", "one", "once", "ur")
+_AN_SILENT_H = ("hour", "honest", "honor", "honour", "heir")
+
+
+def article_for(word: str) -> str:
+    w = word.lower()
+    if w.startswith(_AN_SILENT_H):
+        return "an"
+    if w[:1] in "aeiou" and not w.startswith(_AN_EXCEPT):
+        return "an"
+    return "a"
+
+
+# ---------------------------------------------------------------- spans
+def spans(text: str, tokens: list[Token]) -> list[Span]:
+    """Every run of 1-4 word tokens on one line (inner hyphens and apostrophes allowed)."""
+    out = []
+    n = len(tokens)
+    for i, t in enumerate(tokens):
+        if not t.is_word:
+            continue
+        for j in range(i, min(n, i + 2 * MAX_SPAN)):
+            tj = tokens[j]
+            if not (tj.is_word or _JOINER.match(tj.text)):
+                break
+            if j > i and "\n" in text[tokens[j - 1].end:tj.start]:
+                break
+            if not tokens[j].is_word:
+                continue
+            if sum(1 for k in range(i, j + 1) if tokens[k].is_word) > MAX_SPAN:
+                break
+            out.append(Span(i, j, t.start, tj.end, text[t.start:tj.end]))
+    return out
+
+
+def key_of(span_text: str) -> str:
+    return " ".join(span_text.lower().replace("’", "'").split())
+
+
+def propose(text: str, tokens: list[Token], skip_token=lambda i: False) -> list[Proposal]:
+    """All candidate rewrites of all spans; ``skip_token(i)`` vetoes spans that contain token i."""
+    th = thesaurus()
+    out: list[Proposal] = []
+    for sp in spans(text, tokens):
+        if any(skip_token(k) for k in range(sp.first, sp.last + 1)):
+            continue
+        key = key_of(sp.text)
+        seen: set[str] = {key}
+        single = sp.first == sp.last
+        inflected = _forms(key) if single else ()
+        found: list[tuple[str, int, int, bool]] = []
+        # the surface form itself: thesauri list some inflected forms ("troopers" under "troop");
+        # an original in base form is then put into the surface's form
+        tags = {tag for _, tag in inflected}
+        for o, f, d in th.originals(key):
+            if not tags or " " in o and len(tags) > 1:
+                found.append((o, f, d, False))
+                continue
+            for tag in tags:
+                new = o if _is_form(o, tag) else inflect_term(o, tag)
+                if new:
+                    found.append((new, f, d, True))
+        for lemma, tag in inflected:
+            for o, f, d in th.originals(lemma):
+                new = inflect_term(o, tag)
+                if new:
+                    found.append((new, f, d, True))
+        for new, f, d, via in found:
+            if new in seen:
+                continue
+            seen.add(new)
+            out.append(Proposal(sp, carry_case(sp.text, new), new, f, d, via))
+    return out

@@ -1,0 +1,110 @@
+"""The context model: P(w | u, v) from Wikipedia n-gram counts.
+
+Keys are word ids packed into one integer (``BITS`` bits each), kept sorted so a
+whole document's look-ups are one ``numpy.searchsorted`` per table. Estimates use
+stupid backoff (Brants et al., 2007): the relative trigram frequency where the
+trigram was seen, else ``ALPHA`` times the bigram estimate, else ``ALPHA**2`` times
+the unigram estimate. Scores are for *ranking* word sequences that differ in one
+span; they are not normalised probabilities.
+"""
+from __future__ import annotations
+
+import functools
+from typing import Sequence
+
+import numpy as np
+
+from .data import load_lines, load_npz
+
+__all__ = ["ContextModel", "model", "BOS", "UNK"]
+
+BOS, UNK = 0, 1
+ALPHA = 0.4
+
+
+class ContextModel:
+    def __init__(self) -> None:
+        z = load_npz("ngrams.npz")
+        self.bits, self.total = (int(x) for x in z["meta"])
+        self.vocab = load_lines("vocab.txt")
+        self.index = {w: i for i, w in enumerate(self.vocab)}
+        self.uni = z["unigram_counts"].astype(np.float64)
+        self.cap_permille = z["capitalised_permille"] if "capitalised_permille" in z else None
+        self.bi_keys = np.cumsum(z["bigram_key_delta"], dtype=np.uint64).astype(np.int64)
+        self.bi_counts = z["bigram_counts"].astype(np.float64)
+        self.tri_keys = np.cumsum(z["trigram_key_delta"], dtype=np.uint64).astype(np.int64)
+        self.tri_counts = z["trigram_counts"].astype(np.float64)
+        # a paragraph start is a context, never a prediction: its count is the number of bigrams it opens
+        lo, hi = np.searchsorted(self.bi_keys, [0, 1 << self.bits])
+        self.uni[BOS] = self.bi_counts[lo:hi].sum()
+        self.log_unk = float(np.log(0.5 / self.total))
+        self.p_uni = (self.uni + 0.5) / (self.total + 0.5 * len(self.vocab))
+        self.p_uni[BOS] = 1.0
+
+    # ------------------------------------------------------------------ ids
+    def word_id(self, w: str) -> int:
+        return self.index.get(w, UNK)
+
+    def count(self, w: str) -> float:
+        i = self.index.get(w)
+        return 0.0 if i is None else float(self.uni[i])
+
+    def zipf(self, w: str) -> float:
+        """log10 of occurrences per billion words, as wordfreq reports it (0 when unseen)."""
+        c = self.count(w)
+        return float(np.log10(c * 1e9 / self.total)) if c else 0.0
+
+    def capitalised_share(self, w: str) -> float:
+        i = self.index.get(w)
+        if i is None or self.cap_permille is None:
+            return 0.0
+        return float(self.cap_permille[i]) / 1000.0
+
+    # ------------------------------------------------------------------ scoring
+    @staticmethod
+    def _lookup(keys: np.ndarray, counts: np.ndarray, q: np.ndarray) -> np.ndarray:
+        if len(keys) == 0 or len(q) == 0:
+            return np.zeros(len(q))
+        pos = np.minimum(np.searchsorted(keys, q), len(keys) - 1)
+        return np.where(keys[pos] == q, counts[pos], 0.0)
+
+    def token_logprobs(self, u: np.ndarray, v: np.ndarray, w: np.ndarray) -> np.ndarray:
+        """log S(w | u v) for arrays of ids; u or v may be -1 (no context)."""
+        b = self.bits
+        has_v = v >= 0
+        has_uv = has_v & (u >= 0)
+        uu, vv = np.maximum(u, 0), np.maximum(v, 0)
+        c_uvw = np.where(has_uv, self._lookup(self.tri_keys, self.tri_counts, (uu << 2 * b) | (vv << b) | w), 0.0)
+        c_uv = np.where(has_uv, self._lookup(self.bi_keys, self.bi_counts, (uu << b) | vv), 0.0)
+        c_vw = np.where(has_v, self._lookup(self.bi_keys, self.bi_counts, (vv << b) | w), 0.0)
+        c_v = np.where(has_v, self.uni[vv], 0.0)
+        p = self.p_uni[w] * ALPHA * ALPHA
+        p = np.where((c_vw > 0) & (c_v > 0), ALPHA * c_vw / np.maximum(c_v, 1.0), p)
+        p = np.where((c_uvw > 0) & (c_uv > 0), c_uvw / np.maximum(c_uv, 1.0), p)
+        p = np.minimum(p, 1.0)
+        return np.log(p)
+
+    def score_windows(self, windows: Sequence[Sequence[int]], first: Sequence[int]) -> np.ndarray:
+        """Sum of log S over positions ``first[k]..end`` of each id sequence ``windows[k]``.
+
+        Positions before ``first`` are context only. A paragraph start (BOS) inside a
+        window cuts the context: nothing before it conditions what follows."""
+        us, vs, ws, owner = [], [], [], []
+        for k, (seq, f) in enumerate(zip(windows, first)):
+            for j in range(f, len(seq)):
+                v = seq[j - 1] if j >= 1 else -1
+                u = seq[j - 2] if j >= 2 and v != BOS else -1
+                us.append(u)
+                vs.append(v)
+                ws.append(seq[j])
+                owner.append(k)
+        if not ws:
+            return np.zeros(len(windows))
+        lp = self.token_logprobs(np.array(us, dtype=np.int64), np.array(vs, dtype=np.int64),
+                                 np.array(ws, dtype=np.int64))
+        return np.bincount(np.array(owner), weights=lp, minlength=len(windows))
+
+
+@functools.lru_cache(maxsize=1)
+def model() -> ContextModel:
+    return ContextModel()
