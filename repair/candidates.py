@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -32,17 +32,19 @@ class Thesaurus:
         z = load_npz("thesaurus.npz")
         self.terms = load_lines("terms.txt")
         self.index = {t: i for i, t in enumerate(self.terms)}
-        self.spun, self.orig, self.flags = z["spun"], z["orig"], z["flags"]
-        self.degree = z["degree"].astype(np.int64)
+        spun = z["spun"].astype(np.int64)
+        # row offsets (CSR): the originals of term i are orig[offsets[i]:offsets[i + 1]]
+        self.offsets = np.searchsorted(spun, np.arange(len(self.terms) + 1)).tolist()
+        self.orig, self.flags = z["orig"].tolist(), z["flags"].tolist()
+        self.degree = z["degree"].tolist()
 
     def originals(self, term: str) -> list[tuple[str, int, int]]:
         """(original, source flags, original's number of synonyms) for each original of ``term``."""
         i = self.index.get(term)
         if i is None:
             return []
-        lo, hi = np.searchsorted(self.spun, [i, i + 1])
-        return [(self.terms[o], int(f), int(self.degree[o]))
-                for o, f in zip(self.orig[lo:hi].tolist(), self.flags[lo:hi].tolist())]
+        lo, hi = self.offsets[i], self.offsets[i + 1]
+        return [(self.terms[o], self.flags[k], self.degree[o]) for k, o in enumerate(self.orig[lo:hi], lo)]
 
 
 @functools.lru_cache(maxsize=1)
@@ -60,15 +62,20 @@ class Span:
     text: str
 
 
+@dataclass(frozen=True)
+class Option:
+    """One candidate original for a spun key, in lower case, with its channel evidence."""
+    text: str
+    ids: tuple[int, ...]  # context-model ids of its tokens
+    flags: int  # thesaurus sources (MOBY_FWD | ...)
+    degree: int  # how many synonyms the original has (the spinner's choice)
+    via_lemma: bool  # found through the lemma and re-inflected
+
+
 @dataclass
 class Proposal:
     span: Span
-    new: str  # replacement wording for text[span.start:span.end], case carried
-    original: str  # the thesaurus term it came from
-    flags: int
-    degree: int
-    via_lemma: bool = False
-    notes: list[str] = field(default_factory=list)
+    options: tuple[Option, ...]
 
 
 # ---------------------------------------------------------------- inflection
@@ -172,37 +179,64 @@ def key_of(span_text: str) -> str:
     return " ".join(span_text.lower().replace("’", "'").split())
 
 
-def propose(text: str, tokens: list[Token], skip_token=lambda i: False) -> list[Proposal]:
-    """All candidate rewrites of all spans; ``skip_token(i)`` vetoes spans that contain token i."""
+def options_for(key: str, single: bool, lm, max_options: int) -> tuple[Option, ...]:
+    """Candidate originals of one spun key (memoised per key by :func:`propose`).
+
+    Keeps originals the context model knows, most frequent first: a spinner's input is
+    plain common wording, and a rare original is almost never the answer."""
     th = thesaurus()
+    inflected = _forms(key) if single else ()
+    found: list[tuple[str, int, int, bool]] = []
+    # the surface form itself: thesauri list some inflected forms ("troopers" under "troop");
+    # an original in base form is then put into the surface's form
+    tags = {tag for _, tag in inflected}
+    for o, f, d in th.originals(key):
+        if not tags or (" " in o and len(tags) > 1):
+            found.append((o, f, d, False))
+            continue
+        for tag in tags:
+            new = o if _is_form(o, tag) else inflect_term(o, tag)
+            if new:
+                found.append((new, f, d, True))
+    for lemma, tag in inflected:
+        for o, f, d in th.originals(lemma):
+            new = inflect_term(o, tag)
+            if new:
+                found.append((new, f, d, True))
+    best: dict[str, Option] = {}
+    for new, f, d, via in found:
+        if new == key:
+            continue
+        ids = lm.term_ids(new)
+        if ids is None:
+            continue
+        old = best.get(new)
+        if old is None or (f | old.flags) != old.flags:
+            best[new] = Option(new, ids, f | (old.flags if old else 0), d, via)
+    return tuple(sorted(best.values(), key=lambda o: (-lm.freq(o.ids), o.text))[:max_options])
+
+
+_CACHE: dict[tuple[str, bool, int], tuple[Option, ...]] = {}
+
+
+def propose(text: str, tokens: list[Token], lm, skip_token=lambda i: False,
+            max_options: int = 40) -> list[Proposal]:
+    """Candidate originals for every span; ``skip_token(i)`` vetoes spans that contain token i.
+
+    ``lm.term_ids(term)`` gives a term's context-model ids (None if a token is unknown) and
+    ``lm.freq(ids)`` its frequency, used to keep the ``max_options`` commonest originals.
+    Options are memoised per key for the life of the process (bounded)."""
+    if len(_CACHE) > 200_000:
+        _CACHE.clear()
     out: list[Proposal] = []
     for sp in spans(text, tokens):
         if any(skip_token(k) for k in range(sp.first, sp.last + 1)):
             continue
         key = key_of(sp.text)
-        seen: set[str] = {key}
         single = sp.first == sp.last
-        inflected = _forms(key) if single else ()
-        found: list[tuple[str, int, int, bool]] = []
-        # the surface form itself: thesauri list some inflected forms ("troopers" under "troop");
-        # an original in base form is then put into the surface's form
-        tags = {tag for _, tag in inflected}
-        for o, f, d in th.originals(key):
-            if not tags or " " in o and len(tags) > 1:
-                found.append((o, f, d, False))
-                continue
-            for tag in tags:
-                new = o if _is_form(o, tag) else inflect_term(o, tag)
-                if new:
-                    found.append((new, f, d, True))
-        for lemma, tag in inflected:
-            for o, f, d in th.originals(lemma):
-                new = inflect_term(o, tag)
-                if new:
-                    found.append((new, f, d, True))
-        for new, f, d, via in found:
-            if new in seen:
-                continue
-            seen.add(new)
-            out.append(Proposal(sp, carry_case(sp.text, new), new, f, d, via))
+        opts = _CACHE.get((key, single, max_options))
+        if opts is None:
+            opts = _CACHE[(key, single, max_options)] = options_for(key, single, lm, max_options)
+        if opts:
+            out.append(Proposal(sp, opts))
     return out

@@ -60,6 +60,16 @@ class ContextModel:
             return 0.0
         return float(self.cap_permille[i]) / 1000.0
 
+    def term_ids(self, term: str) -> tuple[int, ...] | None:
+        """Ids of a term's tokens, or None when the model does not know one of them."""
+        from .tokens import TOKEN_RE, lm_form
+
+        ids = tuple(self.index.get(lm_form(t), UNK) for t in TOKEN_RE.findall(term))
+        return None if not ids or UNK in ids else ids
+
+    def freq(self, ids: tuple[int, ...]) -> float:
+        return float(min(self.uni[i] for i in ids))
+
     # ------------------------------------------------------------------ scoring
     @staticmethod
     def _lookup(keys: np.ndarray, counts: np.ndarray, q: np.ndarray) -> np.ndarray:
@@ -83,6 +93,22 @@ class ContextModel:
         p = np.where((c_uvw > 0) & (c_uv > 0), c_uvw / np.maximum(c_uv, 1.0), p)
         p = np.minimum(p, 1.0)
         return np.log(p)
+
+    def score_rows(self, seq: np.ndarray, first: int = 2) -> np.ndarray:
+        """Score each row of ``seq`` (ids, -1 where absent) from column ``first`` on.
+
+        Columns before ``first`` are context only; a BOS cuts the context before it."""
+        n, width = seq.shape
+        total = np.zeros(n)
+        for j in range(first, width):
+            w = seq[:, j]
+            ok = w >= 0
+            if not ok.any():
+                continue
+            v = seq[ok, j - 1]
+            u = np.where(v == BOS, -1, seq[ok, j - 2])
+            total[ok] += self.token_logprobs(u, v, w[ok])
+        return total
 
     def score_windows(self, windows: Sequence[Sequence[int]], first: Sequence[int]) -> np.ndarray:
         """Sum of log S over positions ``first[k]..end`` of each id sequence ``windows[k]``.

@@ -1,4 +1,4 @@
-"""Stages 3-4 for spinning: score candidates in context, estimate the document's spin rate, decide.
+"""Stages 3-4 for spinning: score candidates in context, estimate the spin rate, decide.
 
 For an observed span s with context L _ R and a candidate original c (DESIGN.md):
 
@@ -6,31 +6,38 @@ For an observed span s with context L _ R and a candidate original c (DESIGN.md)
 
 * P(L x R): the context model's score of the whole window (two tokens each side);
 * P(s | c): the channel. A spinner that rewrites c picks one of c's synonyms, so
-  P(s | c) ≈ 1 / |synonyms(c)|, sharpened by where the pair came from;
-* π: the document's spin rate, estimated by EM over the document's own spans: it
-  starts at a prior, each span's posterior of being spun updates it, and so on.
-  Clean text drives π toward zero and with it every edit; that is the gate.
+  P(s | c) ≈ 1 / |synonyms(c)|^β, adjusted by where the pair came from and by
+  how many tokens the candidate adds or drops;
+* π: the spin rate, estimated by EM over the text's own spans: each span's
+  posterior of being spun updates π, which updates the posteriors. Clean text
+  drives π toward zero and every edit with it: that is the gate. It is estimated
+  for the whole input and then per block (paragraphs separated by blank lines),
+  each block's rate shrunk toward the input's, so one clean article in a spun
+  batch, or one spun paragraph in a clean file, is judged on its own evidence.
 
 The posterior of each hypothesis among {s unchanged, c1, c2, ...} is the
-confidence; the best candidate of each span is a suggestion, and suggestions are
-chosen best-first so that no two overlap.
+confidence. Each span's best candidate is a suggestion; suggestions are taken
+best-first so that no two overlap.
 """
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 import numpy as np
 
-from .candidates import MOBY_FWD, MOBY_REV, WN_REL, WN_SYN, Proposal, article_for, carry_case, propose
+from .candidates import MOBY_FWD, MOBY_REV, WN_REL, WN_SYN, article_for, carry_case, propose
 from .changes import Candidate, Change
-from .lm import BOS, UNK, model
+from .lm import BOS, model
 from .tokens import Token, lm_form, tokenize
 
-__all__ = ["Scored", "score_document", "SpinParams"]
+__all__ = ["SpinParams", "Scored", "score_document", "suggest"]
 
 _SENTENCE_END = {".", "!", "?", "…", ":", ";"}
 _OPENERS = {'"', "“", "‘", "'", "(", "[", "«", "-", "–", "—"}
+_BLOCK_BREAK = re.compile(r"\n[ \t\r\f\v]*\n")
+RULE = "spin.thesaurus"
 
 
 @dataclass(frozen=True)
@@ -38,10 +45,11 @@ class SpinParams:
     channel_weight: float = 1.0  # β in P(s|c) ∝ degree(c)^-β
     flag_bonus: tuple = ((MOBY_FWD, 0.7), (WN_SYN, 0.7), (MOBY_REV, 0.0), (WN_REL, -0.7))
     length_penalty: float = 1.0  # nats per token the candidate adds or drops
-    prior_a: float = 0.5  # Beta prior on π: a spins in a + b opportunities
+    prior_a: float = 0.5  # Beta prior on the input's π: a spins in a + b opportunities
     prior_b: float = 30.0
+    block_strength: float = 40.0  # pseudo-opportunities a block's π borrows from the input's
     em_rounds: int = 8
-    max_candidates: int = 400
+    max_options: int = 40
 
 
 @dataclass
@@ -52,184 +60,186 @@ class Scored:
     first: int  # token indices covered (inclusive)
     last: int
     old: str
-    cands: list[tuple[str, float]]  # (new wording, log odds without the π term), best first
-    gains: list[float]  # context log-ratio of each candidate
+    cands: list[str]  # new wordings, best first
+    log_odds: np.ndarray  # per candidate, without the π term
+    gains: np.ndarray  # context log-ratio of each candidate
+    block: int = 0
     confidence: float = 0.0
-    posteriors: list[float] | None = None
+    posteriors: np.ndarray | None = None
 
 
+# ---------------------------------------------------------------- what is never rewritten
 def _sentence_initial(tokens: list[Token], text: str, i: int) -> bool:
     k = i - 1
     while k >= 0 and tokens[k].text in _OPENERS:
         k -= 1
-    if k < 0:
-        return True
-    if "\n" in text[tokens[k].end:tokens[i].start]:
+    if k < 0 or "\n" in text[tokens[k].end:tokens[i].start]:
         return True
     return tokens[k].text in _SENTENCE_END
 
 
 def _skip_token(tokens: list[Token], text: str, lm):
-    """Tokens never rewritten: names, acronyms, numbers, mixed case, capitalised words mid-sentence."""
+    """Names, acronyms, mixed case, and capitalised words mid-sentence are never rewritten."""
     def skip(i: int) -> bool:
-        t = tokens[i]
-        if not t.is_word:
+        w = tokens[i].text
+        if not tokens[i].is_word:
             return False
-        w = t.text
         if any(ch.isupper() for ch in w[1:]):
             return True
         if w[0].isupper():
-            if not _sentence_initial(tokens, text, i):
-                return True
-            if lm.capitalised_share(lm_form(w)) > 0.5:
-                return True
+            return not _sentence_initial(tokens, text, i) or lm.capitalised_share(lm_form(w)) > 0.5
         return False
     return skip
 
 
-def _contexts(tokens: list[Token], text: str, ids: list[int]):
-    """For each token: up to two ids before it on its line (BOS-led at a line start), and the line's id."""
-    line_of = []
-    line = 0
-    for k, t in enumerate(tokens):
-        if k and "\n" in text[tokens[k - 1].end:t.start]:
-            line += 1
-        line_of.append(line)
-    return line_of
-
-
+# ---------------------------------------------------------------- scoring
 def score_document(text: str, params: SpinParams = SpinParams()) -> tuple[list[Scored], float]:
-    """Every span with candidates, scored; and the document's estimated spin rate π."""
+    """Every span with candidates, scored and with confidences; and the input's spin rate π."""
     tokens = tokenize(text)
     if not tokens:
         return [], 0.0
     lm = model()
     ids = [lm.word_id(t.norm) for t in tokens]
-    line_of = _contexts(tokens, text, ids)
-    proposals = propose(text, tokens, _skip_token(tokens, text, lm))
+    line_of, block_of = _lines_and_blocks(text, tokens)
+    proposals = propose(text, tokens, lm, _skip_token(tokens, text, lm), params.max_options)
     if not proposals:
         return [], 0.0
 
-    def left(i: int) -> list[int]:
-        out = [ids[k] for k in range(max(0, i - 2), i) if line_of[k] == line_of[i]]
-        return out if len(out) == 2 else [BOS] + out
-
-    def right(j: int) -> list[int]:
-        return [ids[k] for k in range(j + 1, min(len(tokens), j + 3)) if line_of[k] == line_of[j]]
-
-    # group proposals by span; adjust a/an before the span to fit each candidate
-    groups: dict[tuple[int, int], list[tuple[Proposal, int, str]]] = {}
+    # hypotheses grouped by the token range they replace (an a/an before the span joins it
+    # when the candidate needs the other article)
+    groups: dict[tuple[int, int], list[tuple[str, tuple[int, ...], float]]] = {}
+    flag_bonus = params.flag_bonus
     for p in proposals:
-        first, new = p.span.first, p.new
-        prev = tokens[first - 1] if first else None
-        if prev is not None and prev.text.lower() in ("a", "an") and line_of[first - 1] == line_of[first]:
-            art = article_for(new)
-            if art != prev.text.lower():
-                gap = text[prev.end:p.span.start]
-                new = carry_case(prev.text, art) + gap + new
-                first -= 1
-        groups.setdefault((first, p.span.last), []).append((p, first, new))
+        sp = p.span
+        prev = sp.first - 1
+        article = prev >= 0 and tokens[prev].text.lower() in ("a", "an") and line_of[prev] == line_of[sp.first]
+        for o in p.options:
+            new, oids, first = carry_case(sp.text, o.text), o.ids, sp.first
+            if article:
+                art = article_for(o.text)
+                if art != tokens[prev].text.lower():
+                    new = carry_case(tokens[prev].text, art) + text[tokens[prev].end:sp.start] + new
+                    oids, first = (lm.word_id(art),) + oids, prev
+            channel = -params.channel_weight * math.log(max(o.degree, 1))
+            channel += max((b for f, b in flag_bonus if o.flags & f), default=0.0)
+            channel -= params.length_penalty * abs(len(o.ids) - (sp.last - sp.first + 1))
+            groups.setdefault((first, sp.last), []).append((new, oids, channel))
 
-    windows, firsts, meta = [], [], []
-    for (first, last), items in groups.items():
-        ctx_l, ctx_r = left(first), right(last)
-        spun_ids = ids[first:last + 1]
-        windows.append(ctx_l + spun_ids + ctx_r)
-        firsts.append(len(ctx_l))
-        kept = []
-        for p, f, new in items[: params.max_candidates]:
-            cid = [lm.word_id(lm_form(w)) for w in _words(new)]
-            if UNK in cid:
-                continue
-            windows.append(ctx_l + cid + ctx_r)
-            firsts.append(len(ctx_l))
-            kept.append((p, new, len(cid) - len(spun_ids)))
-        meta.append((first, last, kept))
-    scores = lm.score_windows(windows, firsts)
+    keys = list(groups)
+    width_h = max(max(len(h[1]) for h in hs) for hs in groups.values())
+    width_h = max(width_h, max(b - a + 1 for a, b in keys))
+    rows: list[list[int]] = []
+    row_of_spun: list[int] = []
+    for first, last in keys:
+        left = [ids[k] if line_of[k] == line_of[first] else -1 for k in (first - 2, first - 1)] \
+            if first >= 2 else [-1, -1]
+        if first < 2:
+            left = ([-1] + [ids[0]]) if first == 1 and line_of[0] == line_of[1] else [-1, -1]
+        if left[1] == -1:
+            left = [-1, BOS]
+        elif left[0] == -1:
+            left = [BOS, left[1]]
+        right = [ids[k] for k in range(last + 1, min(len(tokens), last + 3)) if line_of[k] == line_of[last]]
+        row_of_spun.append(len(rows))
+        for hyp in [tuple(ids[first:last + 1])] + [h[1] for h in groups[(first, last)]]:
+            body = list(hyp) + right
+            rows.append(left + body + [-1] * (width_h + 2 - len(body)))
+    scores = lm.score_rows(np.array(rows, dtype=np.int64))
 
     out: list[Scored] = []
-    flag_bonus = dict(params.flag_bonus)
-    pos = 0
-    for first, last, kept in meta:
-        base = scores[pos]
-        pos += 1
-        cands, gains = [], []
-        for p, new, dlen in kept:
-            gain = float(scores[pos] - base)
-            pos += 1
-            channel = -params.channel_weight * math.log(max(p.degree, 1))
-            channel += max((b for f, b in flag_bonus.items() if p.flags & f), default=0.0)
-            channel -= params.length_penalty * abs(dlen)
-            cands.append((new, gain + channel))
-            gains.append(gain)
-        if not cands:
-            continue
-        order = sorted(range(len(cands)), key=lambda k: -cands[k][1])
+    for (first, last), base in zip(keys, row_of_spun):
+        hs = groups[(first, last)]
+        gains = scores[base + 1: base + 1 + len(hs)] - scores[base]
+        lo = gains + np.array([h[2] for h in hs])
+        order = np.argsort(-lo, kind="stable")
         start, end = tokens[first].start, tokens[last].end
-        out.append(Scored(start, end, first, last, text[start:end],
-                          [cands[k] for k in order], [gains[k] for k in order]))
-    pi = _estimate_rate(out, params, n_opportunities=sum(1 for t in tokens if t.is_word))
-    _set_confidence(out, pi)
+        out.append(Scored(start, end, first, last, text[start:end], [hs[k][0] for k in order],
+                          lo[order], gains[order], block_of[first]))
+    pi = _gate(out, params, tokens, block_of)
     return out, pi
 
 
-_WORD = __import__("re").compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*|\d+(?:[.,]\d+)*|[^\w\s]|_")
+def _lines_and_blocks(text: str, tokens: list[Token]) -> tuple[list[int], list[int]]:
+    line_of, block_of = [], []
+    line = block = 0
+    for k, t in enumerate(tokens):
+        if k:
+            gap = text[tokens[k - 1].end:t.start]
+            if "\n" in gap:
+                line += 1
+                if _BLOCK_BREAK.search(gap):
+                    block += 1
+        line_of.append(line)
+        block_of.append(block)
+    return line_of, block_of
 
 
-def _words(s: str) -> list[str]:
-    return _WORD.findall(s)
-
-
+# ---------------------------------------------------------------- the gate
 def _posteriors(lo: np.ndarray, logit_pi: float) -> np.ndarray:
-    """Posterior of each candidate given its log odds and the prior log odds of a spin."""
+    """Posterior of each candidate, given its log odds and the prior log odds of a spin."""
     z = lo + logit_pi
     m = max(0.0, float(z.max()))
     e = np.exp(z - m)
     return e / (math.exp(-m) + e.sum())
 
 
-def _estimate_rate(scored: list[Scored], params: SpinParams, n_opportunities: int) -> float:
-    """EM for π: expected spins among the document's non-overlapping spans, under a Beta prior."""
-    if not scored or not n_opportunities:
-        return 0.0
-    los = [np.array([c[1] for c in s.cands]) for s in scored]
-    pi = params.prior_a / (params.prior_a + params.prior_b)
-    for _ in range(params.em_rounds):
+def _em_rate(scored: list[Scored], n: int, a: float, b: float, rounds: int) -> float:
+    """EM for a spin rate over ``n`` word opportunities under a Beta(a, b) prior."""
+    pi = a / (a + b)
+    if not scored:
+        return pi if n == 0 else a / (n + a + b)
+    order_cache = None
+    for _ in range(rounds):
         logit = math.log(pi / (1 - pi))
-        spin_p = [float(_posteriors(lo, logit).sum()) for lo in los]
-        taken, expected = set(), 0.0
-        for k in sorted(range(len(scored)), key=lambda k: -spin_p[k]):
-            toks = set(range(scored[k].first, scored[k].last + 1))
-            if toks & taken:
+        spin_p = [float(_posteriors(s.log_odds, logit).sum()) for s in scored]
+        order_cache = sorted(range(len(scored)), key=lambda k: -spin_p[k])
+        taken: set[int] = set()
+        expected = 0.0
+        for k in order_cache:
+            toks = range(scored[k].first, scored[k].last + 1)
+            if any(t in taken for t in toks):
                 continue
-            taken |= toks
+            taken.update(toks)
             expected += spin_p[k]
-        pi = (expected + params.prior_a) / (n_opportunities + params.prior_a + params.prior_b)
-        pi = min(max(pi, 1e-6), 0.5)
+        pi = min(max((expected + a) / (n + a + b), 1e-6), 0.5)
     return pi
 
 
-def _set_confidence(scored: list[Scored], pi: float) -> None:
-    logit = math.log(pi / (1 - pi)) if pi > 0 else -50.0
+def _gate(scored: list[Scored], params: SpinParams, tokens: list[Token], block_of: list[int]) -> float:
+    """Estimate π for the input, then for each block; set every span's confidence."""
+    words = [k for k, t in enumerate(tokens) if t.is_word]
+    pi_doc = _em_rate(scored, len(words), params.prior_a, params.prior_b, params.em_rounds)
+    by_block: dict[int, list[Scored]] = {}
     for s in scored:
-        post = _posteriors(np.array([c[1] for c in s.cands]), logit)
-        s.posteriors = post.tolist()
-        s.confidence = float(post[0])
+        by_block.setdefault(s.block, []).append(s)
+    n_block: dict[int, int] = {}
+    for k in words:
+        n_block[block_of[k]] = n_block.get(block_of[k], 0) + 1
+    kappa = params.block_strength
+    for blk, items in by_block.items():
+        pi = _em_rate(items, n_block.get(blk, 0), kappa * pi_doc, kappa * (1 - pi_doc), params.em_rounds)
+        logit = math.log(pi / (1 - pi))
+        for s in items:
+            s.posteriors = _posteriors(s.log_odds, logit)
+            s.confidence = float(s.posteriors[0])
+    return pi_doc
 
 
-def suggest(text: str, params: SpinParams = SpinParams(), top: int = 5) -> tuple[list[Change], float]:
-    """Best-first, non-overlapping spin suggestions (every confidence; the caller thresholds)."""
+# ---------------------------------------------------------------- decisions
+def suggest(text: str, params: SpinParams = SpinParams(), top: int = 5,
+            floor: float = 0.01) -> tuple[list[Change], float]:
+    """Best-first, non-overlapping spin suggestions with confidence >= ``floor``."""
     scored, pi = score_document(text, params)
     changes, taken = [], set()
     for s in sorted(scored, key=lambda s: -s.confidence):
-        toks = set(range(s.first, s.last + 1))
-        if toks & taken or s.confidence < 0.01:
+        toks = range(s.first, s.last + 1)
+        if s.confidence < floor or any(t in taken for t in toks):
             continue
-        taken |= toks
-        new = s.cands[0][0]
-        ranked = tuple(Candidate(c[0], p) for c, p in zip(s.cands[:top], s.posteriors[:top]))
+        taken.update(toks)
+        new = s.cands[0]
+        ranked = tuple(Candidate(c, float(p)) for c, p in zip(s.cands[:top], s.posteriors[:top]))
         reason = (f"context favours {new!r} over {s.old!r} by {s.gains[0]:+.1f} nats; "
-                  f"document spin rate {pi:.2f}")
-        changes.append(Change(s.start, s.end, s.old, new, "spin.thesaurus", s.confidence, ranked, reason))
+                  f"text spin rate {pi:.2f}")
+        changes.append(Change(s.start, s.end, s.old, new, RULE, s.confidence, ranked, reason))
     changes.sort(key=lambda c: c.start)
     return changes, pi
