@@ -1,0 +1,291 @@
+"""Command line: ``repair fix`` and ``repair check``.
+
+Importing this module (and ``repair --help``) loads no tables: the pipeline is
+imported inside the commands, and it loads the engine only on first use.
+
+Exit codes: 0 success (``check``: nothing at or above the threshold), 1 ``check``
+found something, 2 usage or input error, 3 internal error.  Every error is one
+line on stderr: ``repair: error: <message>``.
+"""
+from __future__ import annotations
+
+import enum
+import os
+import sys
+from typing import List, Optional
+
+import typer
+from typer.core import TyperGroup
+
+from . import __version__
+from .pipeline import DEFAULT_THRESHOLD  # light: the engine loads only when a command runs
+from .textio import InputError, display_name, read_text, write_atomic, write_stdout
+
+__all__ = ["app", "main"]
+
+PROG = "repair"
+EXIT_OK, EXIT_FOUND, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+def _click_base(name: str) -> type:
+    # typer re-exports click's BadParameter (vendored in recent typer, click itself in
+    # older releases); its ancestors are the exception classes this typer raises.
+    return next(c for c in typer.BadParameter.__mro__ if c.__name__ == name)
+
+
+_ClickException = _click_base("ClickException")
+_UsageError = _click_base("UsageError")
+
+
+class CliError(Exception):
+    """An error to report as ``repair: error: <message>`` with exit code 2."""
+
+
+def _error(message: str) -> None:
+    sys.stdout.flush()
+    sys.stderr.write(f"{PROG}: error: {message}\n")
+    sys.stderr.flush()
+
+
+class _Group(TyperGroup):
+    """Runs the commands and turns every failure into one stderr line and an exit code."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        code = self._run(args, prog_name or PROG, complete_var, extra)
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+    def _run(self, args, prog_name, complete_var, extra) -> int:
+        try:
+            rv = super().main(args=args, prog_name=prog_name, complete_var=complete_var,
+                              standalone_mode=False, **extra)
+            return rv if isinstance(rv, int) else EXIT_OK
+        except (CliError, InputError) as exc:
+            _error(str(exc))
+            return EXIT_USAGE
+        except _UsageError as exc:
+            if exc.__class__.__name__ == "NoArgsIsHelpError":  # bare `repair`: show the help
+                sys.stderr.write(exc.format_message() + "\n")
+                return EXIT_USAGE
+            hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
+            _error(exc.format_message().replace("\n", " ") + hint)
+            return EXIT_USAGE
+        except _ClickException as exc:
+            _error(exc.format_message().replace("\n", " "))
+            return exc.exit_code
+        except BrokenPipeError:
+            _silence_stdout()
+            return EXIT_FOUND
+        except KeyboardInterrupt:
+            _error("interrupted")
+            return 130
+        except Exception as exc:  # noqa: BLE001 - an engine bug must still be one line
+            if exc.__class__.__name__ == "Abort":
+                _error("aborted")
+                return EXIT_FOUND
+            if os.environ.get("REPAIR_DEBUG"):
+                raise
+            _error(f"internal error: {exc.__class__.__name__}: {exc} "
+                   "(set REPAIR_DEBUG=1 for a traceback)")
+            return EXIT_INTERNAL
+
+
+def _silence_stdout() -> None:
+    # The reader went away (`repair check ... | head`): stop writing, quietly.
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+app = typer.Typer(
+    cls=_Group,
+    name=PROG,
+    epilog="Run 'repair COMMAND --help' for the options and examples of each command.",
+    add_completion=False,
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        write_stdout(f"{PROG} {__version__}\n")
+        raise typer.Exit(EXIT_OK)
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version_callback, is_eager=True,
+                                 help="Print the version and exit."),
+) -> None:
+    """Restore text damaged by article spinners ("spy company" -> "spy agency"), with a
+    reviewable change log.
+
+    \b
+    Examples:
+      repair fix article.txt -o clean.txt --log changes.json
+      repair check scraped/*.txt --format jsonl
+      cat spun.txt | repair fix -
+    """
+
+
+def _confidence(value: float) -> float:
+    if not 0.0 <= value <= 1.0:  # also rejects nan
+        raise typer.BadParameter(f"{value} is not between 0 and 1")
+    return value
+
+
+_MIN_CONFIDENCE = typer.Option(
+    DEFAULT_THRESHOLD, "--min-confidence", "-c", metavar="X", callback=_confidence,
+    help="Only edits with confidence >= X (0..1).")
+
+
+def _run_pipeline(text: str, min_confidence: float):
+    from .pipeline import Options, fix_and_explain  # light; the engine loads on first use
+
+    return fix_and_explain(text, Options(min_confidence=min_confidence))
+
+
+def _log_text(path: str, log_path: str, result, min_confidence: float) -> str:
+    from .changes import changes_to_json
+    from .render import render_jsonl
+
+    name = display_name(path)
+    if log_path.endswith(".jsonl"):
+        return render_jsonl(name, "", result.changes, tool=PROG, version=__version__)
+    return changes_to_json(result.changes, tool=PROG, version=__version__, path=name,
+                           min_confidence=min_confidence,
+                           spin_score=round(result.spin_score, 4)) + "\n"
+
+
+def _write_file(path: str, text: str, **kw) -> None:
+    try:
+        write_atomic(path, text, **kw)
+    except OSError as exc:
+        raise CliError(f"{path}: cannot write: {exc.strerror or exc}") from None
+
+
+@app.command()
+def fix(
+    path: str = typer.Argument(..., metavar="PATH", help="File to repair, or - for standard input."),
+    output: Optional[str] = typer.Option(None, "--output", "-o", metavar="FILE",
+                                         help="Write the repaired text to FILE (atomically) "
+                                              "instead of standard output."),
+    in_place: bool = typer.Option(False, "--in-place", "-i",
+                                  help="Rewrite PATH itself (atomically, only if something changed)."),
+    backup: bool = typer.Option(False, "--backup",
+                                help="With --in-place: keep the original as PATH.bak."),
+    log: Optional[str] = typer.Option(None, "--log", metavar="FILE",
+                                      help="Write the change log to FILE: JSON, or JSONL if FILE "
+                                           "ends with .jsonl."),
+    diff: bool = typer.Option(False, "--diff",
+                              help="Print a unified diff instead of the text; write no files."),
+    min_confidence: float = _MIN_CONFIDENCE,
+) -> None:
+    """Repair a text: print it, or write it to a file, with an optional change log.
+
+    The output is byte for byte the input outside the edited words: encoding
+    (UTF-8), BOM, line endings and a missing final newline are kept.
+
+    \b
+    Examples:
+      repair fix article.txt -o clean.txt --log changes.json
+      repair fix article.txt --diff
+      repair fix article.txt --in-place --backup --log article.jsonl
+      cat spun.txt | repair fix - > clean.txt
+    """
+    if in_place and path == "-":
+        raise CliError("--in-place needs a file path, not '-' (standard input)")
+    if in_place and output is not None:
+        raise CliError("--in-place and --output cannot be used together")
+    if backup and not in_place:
+        raise CliError("--backup only makes sense with --in-place")
+    if diff and (output is not None or in_place or log is not None):
+        raise CliError("--diff writes nothing; it cannot be combined with --output, --in-place or --log")
+
+    text = read_text(path)
+    result = _run_pipeline(text, min_confidence)
+    name = display_name(path)
+
+    if diff:
+        from .render import unified_diff
+
+        write_stdout(unified_diff(name, text, result.text))
+        return
+    if log is not None:  # the log first: an in-place rewrite must never lose its way back
+        _write_file(log, _log_text(path, log, result, min_confidence))
+    if in_place:
+        if result.text != text:
+            if backup:
+                _write_file(path + ".bak", text)
+            _write_file(path, result.text)
+    elif output is not None and output != "-":
+        _write_file(output, result.text)
+    else:
+        write_stdout(result.text)
+
+
+class Format(str, enum.Enum):
+    text = "text"
+    json = "json"
+    jsonl = "jsonl"
+
+
+@app.command()
+def check(
+    paths: List[str] = typer.Argument(..., metavar="PATH",
+                                      help="Files to check, or - for standard input."),
+    format: Format = typer.Option(Format.text, "--format", "-f",
+                                  help="text: path:line:col: \"old\" -> \"new\" (confidence) rule; "
+                                       "json: one {path, changes} object (an array of them for "
+                                       "several files); jsonl: one change per line with its path."),
+    min_confidence: float = _MIN_CONFIDENCE,
+) -> None:
+    """List the edits `fix` would make, without making them.
+
+    Exit status: 0 when nothing is at or above the threshold, 1 when something
+    is, 2 when an input cannot be read (the other files are still checked).
+
+    \b
+    Examples:
+      repair check article.txt
+      repair check scraped/*.txt --format jsonl
+      repair check article.txt --min-confidence 0.8 --format json
+      cat spun.txt | repair check -
+    """
+    from .render import render, render_json_many
+
+    found = failed = False
+    many_json = format is Format.json and len(paths) > 1
+    collected = []
+    for path in paths:
+        name = display_name(path)
+        try:
+            text = read_text(path)
+        except InputError as exc:
+            _error(str(exc))
+            failed = True
+            continue
+        changes = _run_pipeline(text, min_confidence).changes
+        found = found or bool(changes)
+        if many_json:
+            collected.append((name, changes))
+        else:
+            write_stdout(render(format.value, name, text, changes))
+    if many_json:
+        write_stdout(render_json_many(collected))
+    raise typer.Exit(EXIT_USAGE if failed else EXIT_FOUND if found else EXIT_OK)
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    """Console entry point (``repair``)."""
+    app(args=argv, prog_name=PROG)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,109 @@
+"""Thin renderers over a change log: text / JSON / JSONL listings and a unified diff.
+
+Nothing here recomputes anything; it only formats :class:`~repair.changes.Change`
+objects and the texts they were made from.
+"""
+from __future__ import annotations
+
+import bisect
+import difflib
+import json
+import re
+from typing import Sequence
+
+from .changes import Change
+
+__all__ = ["FORMATS", "LineIndex", "render", "render_text", "render_json", "render_jsonl",
+           "unified_diff"]
+
+FORMATS = ("text", "json", "jsonl")
+_BOM = "\ufeff"
+
+
+class LineIndex:
+    """Code-point offset -> 1-based (line, column).
+
+    Lines end at ``\\n`` (so CRLF counts once, as it does for diff and editors);
+    columns count code points from the start of the line.  A byte-order mark at
+    the very start is not counted: no editor shows it as a column.
+    """
+
+    def __init__(self, text: str):
+        self._starts = [0] + [m.end() for m in re.finditer("\n", text)]
+        self._bom = text.startswith(_BOM)
+
+    def position(self, offset: int) -> tuple[int, int]:
+        line = bisect.bisect_right(self._starts, offset) - 1
+        col = offset - self._starts[line] + 1
+        if line == 0 and self._bom and offset > 0:
+            col -= 1
+        return line + 1, col
+
+
+def _quote(s: str) -> str:
+    return json.dumps(s, ensure_ascii=False)  # escapes newlines and quotes: one line per change
+
+
+def render_text(path: str, text: str, changes: Sequence[Change]) -> str:
+    """One line per change: ``path:line:col: "old" -> "new" (0.93) rule``."""
+    index = LineIndex(text)
+    lines = []
+    for c in changes:
+        line, col = index.position(c.start)
+        rule = f" {c.rule}" if c.rule else ""
+        lines.append(f"{path}:{line}:{col}: {_quote(c.old)} -> {_quote(c.new)} ({c.confidence:.2f}){rule}\n")
+    return "".join(lines)
+
+
+def _file_object(path: str, changes: Sequence[Change]) -> dict:
+    return {"path": path, "changes": [c.to_dict() for c in changes]}
+
+
+def render_json(path: str, text: str, changes: Sequence[Change]) -> str:
+    """One JSON object ``{"path": ..., "changes": [...]}``."""
+    return json.dumps(_file_object(path, changes), ensure_ascii=False, indent=1) + "\n"
+
+
+def render_json_many(files: Sequence[tuple[str, Sequence[Change]]]) -> str:
+    """A JSON array of ``{"path", "changes"}`` objects, one per file."""
+    return json.dumps([_file_object(p, cs) for p, cs in files], ensure_ascii=False, indent=1) + "\n"
+
+
+def render_jsonl(path: str, text: str, changes: Sequence[Change], **extra) -> str:
+    """One change per line, each with a ``path`` field (and any ``extra`` fields)."""
+    return "".join(json.dumps({"path": path, **extra, **c.to_dict()}, ensure_ascii=False) + "\n"
+                   for c in changes)
+
+
+def render(fmt: str, path: str, text: str, changes: Sequence[Change]) -> str:
+    if fmt == "text":
+        return render_text(path, text, changes)
+    if fmt == "json":
+        return render_json(path, text, changes)
+    if fmt == "jsonl":
+        return render_jsonl(path, text, changes)
+    raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+
+
+def _lines(text: str) -> list[str]:
+    # Split after "\n" only, like diff: CRLF stays on its line, and a form feed,
+    # U+2028 or lone CR inside a line does not start a new one.
+    return re.findall(r"[^\n]*\n|[^\n]+", text)
+
+
+def unified_diff(path: str, old_text: str, new_text: str, *, context: int = 3) -> str:
+    """A unified diff from ``old_text`` to ``new_text``, labelled ``a/path`` and ``b/path``.
+
+    Line endings are kept byte for byte, and a last line without a newline is
+    followed by ``\\ No newline at end of file`` as diff prints it, so the output
+    applies with ``patch -p1`` or ``git apply``.  Empty when the texts are equal.
+    """
+    if old_text == new_text:
+        return ""
+    out = []
+    for line in difflib.unified_diff(_lines(old_text), _lines(new_text), f"a/{path}", f"b/{path}",
+                                     n=context, lineterm="\n"):
+        out.append(line)
+        if not line.endswith("\n"):
+            out.append("\n\\ No newline at end of file\n")
+    return "".join(out)

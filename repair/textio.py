@@ -1,0 +1,130 @@
+"""Reading inputs and writing outputs without touching a single byte we did not mean to.
+
+* Input is decoded as strict UTF-8 with no newline translation, and a byte-order
+  mark stays in the text as U+FEFF, so ``text.encode("utf-8")`` gives back the
+  exact input bytes.  CRLF, lone CR, a missing final newline: all survive.
+* Every way an input can be unusable raises :class:`InputError` with one line
+  that names the input.
+* Files are replaced atomically (temporary file in the same directory, then
+  ``os.replace``), keeping the permission bits of the file they replace.
+"""
+from __future__ import annotations
+
+import os
+import stat
+import sys
+import tempfile
+from typing import BinaryIO
+
+__all__ = ["InputError", "STDIN_NAME", "display_name", "read_text", "decode", "write_atomic",
+           "write_bytes_atomic", "write_stdout"]
+
+STDIN_NAME = "<stdin>"
+
+
+class InputError(Exception):
+    """An input that cannot be read as UTF-8 text; ``str(exc)`` is one line naming it."""
+
+
+def display_name(path: str) -> str:
+    return STDIN_NAME if path == "-" else path
+
+
+def read_text(path: str, *, stdin: BinaryIO | None = None) -> str:
+    """Read ``path`` (or standard input for ``"-"``) as exact UTF-8 text."""
+    name = display_name(path)
+    if path == "-":
+        stream = stdin if stdin is not None else getattr(sys.stdin, "buffer", None)
+        if stream is None:
+            raise InputError(f"{name}: standard input is not available")
+        try:
+            data = stream.read()
+        except OSError as exc:
+            raise InputError(f"{name}: cannot read: {exc.strerror or exc}") from None
+    else:
+        data = _read_file(path)
+    return decode(data, name)
+
+
+def _read_file(path: str) -> bytes:
+    if os.path.isdir(path):
+        raise InputError(f"{path}: is a directory")
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory") from None
+    except PermissionError:
+        raise InputError(f"{path}: permission denied") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+
+
+def decode(data: bytes, name: str) -> str:
+    """Strict UTF-8, no newline translation, BOM kept; reject binary data."""
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        raise InputError(f"{name}: binary file (NUL byte at offset {nul})")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{name}: invalid UTF-8 at byte offset {exc.start}") from None
+
+
+def write_atomic(path: str | os.PathLike, text: str, *, mode: int | None = None) -> None:
+    """Replace ``path`` with ``text`` encoded as UTF-8, atomically.
+
+    The permission bits of an existing target are kept (``mode`` overrides them);
+    a new file gets the usual ``0o666 & ~umask``.  A symlink is followed, so the
+    file it points to is replaced and the link stays.  On any failure the
+    temporary file is removed and the target is left as it was.
+    """
+    write_bytes_atomic(path, text.encode("utf-8"), mode=mode)
+
+
+def write_bytes_atomic(path: str | os.PathLike, data: bytes, *, mode: int | None = None) -> None:
+    path = os.fspath(path)
+    if os.path.islink(path):
+        path = os.path.realpath(path)
+    if mode is None:
+        try:
+            mode = stat.S_IMODE(os.stat(path).st_mode)
+        except FileNotFoundError:
+            mode = 0o666 & ~_umask()
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def write_stdout(text: str) -> None:
+    """Write ``text`` to standard output as exact UTF-8 bytes (CR, LF and BOM untouched)."""
+    if not text:
+        return
+    sys.stdout.flush()
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:  # a text-only stream (some test harnesses): best effort
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    buffer.write(text.encode("utf-8"))
+    buffer.flush()
