@@ -13,7 +13,7 @@ from typing import Sequence
 
 from .changes import Change
 
-__all__ = ["FORMATS", "LineIndex", "render", "render_text", "render_json", "render_jsonl",
+__all__ = ["FORMATS", "LineIndex", "render", "render_text", "render_json", "render_jsonl", "json_line",
            "unified_diff"]
 
 FORMATS = ("text", "json", "jsonl")
@@ -69,10 +69,19 @@ def render_json_many(files: Sequence[tuple[str, Sequence[Change]]]) -> str:
     return json.dumps([_file_object(p, cs) for p, cs in files], ensure_ascii=False, indent=1) + "\n"
 
 
+# json.dumps escapes every control character but leaves these raw inside strings;
+# str.splitlines() (and many line-oriented tools) would break a JSONL record at them.
+_LINE_BREAKERS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
+def json_line(obj: dict) -> str:
+    """``obj`` as one line of JSON (UTF-8 text kept readable, every line break escaped)."""
+    return json.dumps(obj, ensure_ascii=False).translate(_LINE_BREAKERS) + "\n"
+
+
 def render_jsonl(path: str, text: str, changes: Sequence[Change], **extra) -> str:
     """One change per line, each with a ``path`` field (and any ``extra`` fields)."""
-    return "".join(json.dumps({"path": path, **extra, **c.to_dict()}, ensure_ascii=False) + "\n"
-                   for c in changes)
+    return "".join(json_line({"path": path, **extra, **c.to_dict()}) for c in changes)
 
 
 def render(fmt: str, path: str, text: str, changes: Sequence[Change]) -> str:

@@ -1,0 +1,156 @@
+import json
+import random
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from repair.render import render_jsonl
+from repair.changes import (Candidate, Change, ChangeError, apply_changes, changes_from_json,
+                            changes_to_json, output_spans, revert_changes)
+
+TEXT = "The spy company said the big company\r\nwas fine."
+
+
+def ch(start, end, new, text=TEXT, conf=0.9, **kw):
+    return Change(start, end, text[start:end], new, kw.pop("rule", "test"), conf, **kw)
+
+
+def test_apply_and_revert_simple():
+    changes = [ch(8, 15, "agency"), ch(29, 36, "agency")]
+    out = apply_changes(TEXT, changes)
+    assert out == "The spy agency said the big agency\r\nwas fine."
+    assert revert_changes(out, changes) == TEXT
+
+
+def test_apply_is_order_independent():
+    changes = [ch(8, 15, "agency"), ch(0, 3, "A"), ch(29, 36, "firm")]
+    assert apply_changes(TEXT, changes) == apply_changes(TEXT, list(reversed(changes)))
+
+
+def test_insertion_and_deletion():
+    changes = [ch(3, 3, " secret"), ch(15, 20, "")]
+    out = apply_changes(TEXT, changes)
+    assert out == "The secret spy company the big company\r\nwas fine."
+    assert revert_changes(out, changes) == TEXT
+
+
+def test_empty_log_is_identity():
+    assert apply_changes(TEXT, []) == TEXT
+    assert revert_changes(TEXT, []) == TEXT
+
+
+@pytest.mark.parametrize("a,b", [((4, 15), (8, 20)), ((8, 15), (8, 15)), ((8, 15), (10, 12)),
+                                 ((5, 5), (5, 5))])
+def test_overlapping_changes_raise(a, b):
+    with pytest.raises(ChangeError, match="overlapping"):
+        apply_changes(TEXT, [ch(*a, "x"), ch(*b, "y")])
+
+
+def test_mismatched_old_raises():
+    with pytest.raises(ChangeError, match="expects"):
+        apply_changes(TEXT, [Change(8, 15, "agency", "company", "test", 0.9)])
+
+
+def test_out_of_range_raises():
+    with pytest.raises(ChangeError):
+        apply_changes("short", [Change(3, 10, "rt", "x", "test", 0.9)])
+
+
+def test_revert_on_wrong_output_raises():
+    changes = [ch(8, 15, "agency")]
+    with pytest.raises(ChangeError):
+        revert_changes(TEXT, changes)
+
+
+def test_output_spans():
+    changes = [ch(29, 36, "agency"), ch(8, 15, "agency")]
+    out = apply_changes(TEXT, changes)
+    for c, s, e in output_spans(changes):
+        assert out[s:e] == c.new
+
+
+def _sample_changes():
+    return [ch(8, 15, "agency", conf=0.93, candidates=(Candidate("agency", 0.93), Candidate("company", 0.07)),
+               reason="spy agency is the usual phrase", rule="spin.thesaurus"),
+            ch(24, 27, "large", conf=0.5),
+            ch(36, 38, "\n\u2028é\U0001F600", conf=1.0)]
+
+
+def test_json_round_trip():
+    changes = _sample_changes()
+    data = changes_to_json(changes, path="a.txt", version="0.1.0")
+    obj = json.loads(data)
+    assert obj["path"] == "a.txt" and obj["version"] == "0.1.0"
+    assert changes_from_json(data) == changes
+
+
+def test_bare_list_and_jsonl_round_trip():
+    changes = _sample_changes()
+    assert changes_from_json(json.dumps([c.to_dict() for c in changes])) == changes
+    assert changes_from_json(render_jsonl("a.txt", TEXT, changes)) == changes
+    assert changes_from_json("") == []
+
+
+def test_jsonl_lines_escape_unicode_line_breaks():
+    line = render_jsonl("a.txt", TEXT, _sample_changes())
+    assert len(line.splitlines()) == 3
+    assert "\u2028" not in line and "\\u2028" in line
+
+
+@pytest.mark.xfail(reason="changes_from_json splits JSONL with str.splitlines(), which also breaks at "
+                          "U+2028/U+2029/U+0085 that json.dumps(ensure_ascii=False) leaves raw in strings")
+def test_jsonl_reader_accepts_raw_unicode_line_separators():
+    changes = _sample_changes()
+    jsonl = "".join(json.dumps(c.to_dict(), ensure_ascii=False) + "\n" for c in changes)
+    assert changes_from_json(jsonl) == changes
+
+
+@pytest.mark.parametrize("bad", ['{"changes": [{"start": 1}]}', "{not json", '"a string"',
+                                 '{"changes": [{"start": "x", "end": 2, "old": "a", "new": "b"}]}'])
+def test_malformed_logs_raise(bad):
+    with pytest.raises(ChangeError):
+        changes_from_json(bad)
+
+
+@pytest.mark.xfail(reason="changes_from_json parses a one-line JSONL log as one JSON object and "
+                          "looks for its 'changes' key, so a single-change JSONL log reads as empty")
+def test_single_line_jsonl_log():
+    changes = _sample_changes()[:1]
+    assert changes_from_json(render_jsonl("a.txt", TEXT, changes)) == changes
+
+
+@st.composite
+def text_and_changes(draw):
+    text = draw(st.text(max_size=60))
+    points = sorted(draw(st.lists(st.integers(0, len(text)), max_size=10)))
+    changes, last_insertion = [], None
+    for start, end in zip(points[::2], points[1::2]):
+        if start == end:
+            if last_insertion == start:  # two insertions at one point are ambiguous: skip
+                continue
+            last_insertion = start
+        changes.append(Change(start, end, text[start:end], draw(st.text(max_size=8)), "prop",
+                              draw(st.floats(0, 1))))
+    return text, changes, draw(st.randoms(use_true_random=False))
+
+
+@settings(max_examples=300, deadline=None)
+@given(text_and_changes())
+def test_apply_then_revert_gives_input_back(case):
+    text, changes, rnd = case
+    shuffled = list(changes)
+    rnd.shuffle(shuffled)
+    out = apply_changes(text, shuffled)
+    # apply equals splicing by hand, last change first so earlier offsets stay valid
+    manual = text
+    for c in sorted(changes, key=lambda c: (c.start, c.end), reverse=True):
+        manual = manual[:c.start] + c.new + manual[c.end:]
+    assert out == manual
+    assert revert_changes(out, shuffled) == text
+    # and the log survives serialisation
+    assert apply_changes(text, changes_from_json(changes_to_json(changes))) == out
+    jsonl = render_jsonl("p", text, changes)
+    assert jsonl.count("\n") == len(jsonl.splitlines()) == len(changes)
+    read_back = [Change.from_dict(json.loads(line)) for line in jsonl.split("\n") if line]
+    assert apply_changes(text, read_back) == out

@@ -1,0 +1,201 @@
+import builtins
+import io
+import os
+import stat
+import sys
+
+import pytest
+
+from repair import textio
+from repair.textio import InputError, read_text, write_atomic, write_stdout
+
+
+def roundtrip(tmp_path, data: bytes) -> str:
+    p = tmp_path / "in.txt"
+    p.write_bytes(data)
+    text = read_text(str(p))
+    assert text.encode("utf-8") == data
+    return text
+
+
+def test_empty(tmp_path):
+    assert roundtrip(tmp_path, b"") == ""
+
+
+def test_bom_is_kept(tmp_path):
+    assert roundtrip(tmp_path, b"\xef\xbb\xbfhello\n") == "\ufeffhello\n"
+
+
+def test_crlf_and_lone_cr_are_not_translated(tmp_path):
+    assert roundtrip(tmp_path, b"a\r\nb\rc\n") == "a\r\nb\rc\n"
+
+
+def test_no_final_newline(tmp_path):
+    assert roundtrip(tmp_path, b"last line") == "last line"
+
+
+def test_mixed_unicode(tmp_path):
+    data = "caf\u00e9 \u4e2d\u6587 \U0001F600 \u2028 \u200b\t\f\v".encode()
+    assert roundtrip(tmp_path, data).encode() == data
+
+
+@pytest.mark.parametrize("data,offset", [(b"\xff", 0), (b"abc\xffdef", 3), (b"caf\xc3\xa9 \xe2\x82", 6),
+                                          (b"\xc3\xa9\xc3(", 2), (b"ok\xed\xa0\x80", 2)])
+def test_invalid_utf8_names_file_and_byte_offset(tmp_path, data, offset):
+    p = tmp_path / "bad.txt"
+    p.write_bytes(data)
+    with pytest.raises(InputError) as exc:
+        read_text(str(p))
+    assert str(exc.value) == f"{p}: invalid UTF-8 at byte offset {offset}"
+
+
+def test_nul_byte_is_binary(tmp_path):
+    p = tmp_path / "x.bin"
+    p.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
+    with pytest.raises(InputError) as exc:
+        read_text(str(p))
+    assert str(exc.value) == f"{p}: binary file (NUL byte at offset 8)"
+
+
+def test_utf16_is_binary(tmp_path):
+    p = tmp_path / "u16.txt"
+    p.write_bytes("hi".encode("utf-16"))
+    with pytest.raises(InputError, match="binary file"):
+        read_text(str(p))
+
+
+def test_missing_file(tmp_path):
+    p = tmp_path / "nope.txt"
+    with pytest.raises(InputError) as exc:
+        read_text(str(p))
+    assert str(exc.value) == f"{p}: no such file"
+
+
+def test_directory(tmp_path):
+    with pytest.raises(InputError) as exc:
+        read_text(str(tmp_path))
+    assert str(exc.value) == f"{tmp_path}: is a directory"
+
+
+def test_unreadable_file(tmp_path):
+    p = tmp_path / "secret.txt"
+    p.write_text("x")
+    p.chmod(0)
+    try:
+        if os.access(p, os.R_OK):
+            pytest.skip("running with privileges that can read a mode-000 file")
+        with pytest.raises(InputError) as exc:
+            read_text(str(p))
+        assert str(exc.value) == f"{p}: permission denied"
+    finally:
+        p.chmod(0o644)
+
+
+def test_permission_error_message(tmp_path, monkeypatch):
+    # the same path as above, even when running as root
+    p = tmp_path / "secret.txt"
+    p.write_text("x")
+    real_open = builtins.open
+
+    def fake_open(file, *a, **kw):
+        if os.fspath(file) == str(p):
+            raise PermissionError(13, "Permission denied", str(p))
+        return real_open(file, *a, **kw)
+
+    monkeypatch.setattr(builtins, "open", fake_open)
+    with pytest.raises(InputError) as exc:
+        read_text(str(p))
+    assert str(exc.value) == f"{p}: permission denied"
+
+
+def test_errors_are_one_line(tmp_path):
+    p = tmp_path / "bad.txt"
+    p.write_bytes(b"a\nb\n\xff")
+    with pytest.raises(InputError) as exc:
+        read_text(str(p))
+    assert "\n" not in str(exc.value)
+
+
+def test_stdin_dash():
+    assert read_text("-", stdin=io.BytesIO(b"\xef\xbb\xbfa\r\n")) == "\ufeffa\r\n"
+    assert read_text("-", stdin=io.BytesIO(b"")) == ""
+    with pytest.raises(InputError) as exc:
+        read_text("-", stdin=io.BytesIO(b"ab\xfe"))
+    assert str(exc.value) == "<stdin>: invalid UTF-8 at byte offset 2"
+
+
+def test_huge_file_round_trip(tmp_path):
+    line = "The spy company said caf\u00e9 \u4e2d\u6587 \U0001F600 was fine.\r\n".encode()
+    data = line * (20 * 1024 * 1024 // len(line) + 1)
+    assert len(data) > 20 * 1024 * 1024
+    text = roundtrip(tmp_path, data)
+    out = tmp_path / "out.txt"
+    write_atomic(out, text)
+    assert out.read_bytes() == data
+
+
+def test_write_atomic_exact_bytes_and_no_temp_files(tmp_path):
+    p = tmp_path / "out.txt"
+    write_atomic(p, "\ufeffa\r\nb")
+    write_atomic(p, "\ufeffa\r\nb\u2028c")
+    assert p.read_bytes() == "\ufeffa\r\nb\u2028c".encode()
+    assert sorted(os.listdir(tmp_path)) == ["out.txt"]
+
+
+def test_write_atomic_preserves_mode(tmp_path):
+    p = tmp_path / "script.txt"
+    p.write_text("old")
+    p.chmod(0o640)
+    write_atomic(p, "new")
+    assert p.read_text() == "new"
+    assert stat.S_IMODE(p.stat().st_mode) == 0o640
+    p.chmod(0o755)
+    write_atomic(p, "newer")
+    assert stat.S_IMODE(p.stat().st_mode) == 0o755
+
+
+def test_write_atomic_new_file_follows_umask(tmp_path):
+    old = os.umask(0o027)
+    try:
+        write_atomic(tmp_path / "new.txt", "x")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "new.txt").stat().st_mode) == 0o640
+
+
+def test_write_atomic_follows_symlink(tmp_path):
+    target = tmp_path / "real.txt"
+    target.write_text("old")
+    link = tmp_path / "link.txt"
+    link.symlink_to(target)
+    write_atomic(link, "new")
+    assert link.is_symlink() and target.read_text() == "new"
+
+
+def test_write_atomic_failure_removes_temp_and_keeps_target(tmp_path, monkeypatch):
+    p = tmp_path / "out.txt"
+    p.write_text("original")
+
+    def boom(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(textio.os, "replace", boom)
+    with pytest.raises(OSError):
+        write_atomic(p, "new")
+    assert p.read_text() == "original"
+    assert os.listdir(tmp_path) == ["out.txt"]
+
+
+def test_write_atomic_into_missing_directory(tmp_path):
+    with pytest.raises(OSError):
+        write_atomic(tmp_path / "no" / "such" / "out.txt", "x")
+
+
+
+
+def test_write_stdout_emits_exact_bytes(monkeypatch):
+    raw = io.BytesIO()
+    fake = io.TextIOWrapper(raw, encoding="ascii", newline=None)  # a hostile text layer
+    monkeypatch.setattr(sys, "stdout", fake)
+    write_stdout("\ufeffa\r\nb\nc\u00e9")
+    assert raw.getvalue() == "\ufeffa\r\nb\nc\u00e9".encode()
