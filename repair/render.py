@@ -8,6 +8,7 @@ from __future__ import annotations
 import bisect
 import difflib
 import json
+import os
 import re
 from typing import Sequence
 
@@ -109,8 +110,8 @@ def unified_diff(path: str, old_text: str, new_text: str, *, context: int = 3) -
     """
     if old_text == new_text:
         return ""
-    out = []
-    for line in difflib.unified_diff(_lines(old_text), _lines(new_text), f"a/{path}", f"b/{path}",
+    out, label = [], path.replace(os.sep, "/").lstrip("/")  # /tmp/x -> a/tmp/x, as git labels it
+    for line in difflib.unified_diff(_lines(old_text), _lines(new_text), f"a/{label}", f"b/{label}",
                                      n=context, lineterm="\n"):
         out.append(line)
         if not line.endswith("\n"):

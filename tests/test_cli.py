@@ -1,0 +1,378 @@
+import json
+import os
+import stat
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import _env, run_module
+from repair import __version__
+from repair.changes import apply_changes, changes_from_json
+from repair.cli import app
+
+SPUN = "\ufeffThe spy company said\r\nthe big company\r\ncaf\u00e9 company"  # BOM, CRLF, no final newline
+FIXED = "\ufeffThe spy agency said\r\nthe big agency\r\ncaf\u00e9 agency"
+CLEAN = "Nothing to see here.\n"
+
+
+def runner():
+    try:
+        return CliRunner(mix_stderr=False)  # click < 8.2
+    except TypeError:
+        return CliRunner()
+
+
+def invoke(*args, input=None):
+    return runner().invoke(app, list(args), input=input)
+
+
+@pytest.fixture
+def spun(tmp_path):
+    p = tmp_path / "spun.txt"
+    p.write_bytes(SPUN.encode())
+    return p
+
+
+@pytest.fixture
+def clean(tmp_path):
+    p = tmp_path / "clean.txt"
+    p.write_bytes(CLEAN.encode())
+    return p
+
+
+def assert_one_error_line(stderr: str, *fragments):
+    assert stderr.endswith("\n") and stderr.count("\n") == 1, stderr
+    assert stderr.startswith("repair: error: "), stderr
+    assert "Traceback" not in stderr
+    for f in fragments:
+        assert f in stderr
+
+
+# --- check -----------------------------------------------------------------------------
+
+def test_check_exit_codes(fake_engine_installed, spun, clean, tmp_path):
+    assert invoke("check", str(clean)).exit_code == 0
+    r = invoke("check", str(spun))
+    assert r.exit_code == 1
+    assert r.stdout.splitlines() == [f'{spun}:1:9: "company" -> "agency" (0.90) fake.spin',
+                                     f'{spun}:2:9: "company" -> "agency" (0.90) fake.spin',
+                                     f'{spun}:3:6: "company" -> "agency" (0.90) fake.spin']
+    r = invoke("check", str(tmp_path / "missing.txt"))
+    assert r.exit_code == 2
+    assert_one_error_line(r.stderr, "missing.txt: no such file")
+    assert invoke("check", "--min-confidence", "1.5", str(spun)).exit_code == 2
+    assert invoke("check", "--format", "xml", str(spun)).exit_code == 2
+    assert invoke("check").exit_code == 2
+
+
+def test_check_threshold(fake_engine_installed, tmp_path):
+    p = tmp_path / "big.txt"
+    p.write_text("a big deal")
+    assert invoke("check", str(p)).exit_code == 0  # 0.3 < default 0.5
+    r = invoke("check", str(p), "--min-confidence", "0.3")  # at the threshold counts
+    assert r.exit_code == 1 and '"big" -> "large" (0.30) fake.weak' in r.stdout
+    assert invoke("check", str(p), "-c", "0.31").exit_code == 0
+
+
+def test_check_default_threshold_is_the_pipelines(fake_engine_installed, monkeypatch, tmp_path):
+    from repair import pipeline
+    from repair.changes import Change
+
+    p = tmp_path / "t.txt"
+    p.write_text("abc")
+    at = pipeline.DEFAULT_THRESHOLD
+    monkeypatch.setattr(pipeline, "_suggest", lambda t, o: ([Change(0, 1, "a", "b", "r", at)], 0.1))
+    assert invoke("check", str(p)).exit_code == 1
+    monkeypatch.setattr(pipeline, "_suggest",
+                        lambda t, o: ([Change(0, 1, "a", "b", "r", at - 1e-9)], 0.1))
+    assert invoke("check", str(p)).exit_code == 0
+
+
+def test_check_json_and_jsonl(fake_engine_installed, spun, clean):
+    r = invoke("check", "--format", "json", str(spun))
+    assert r.exit_code == 1
+    obj = json.loads(r.stdout)
+    assert obj["path"] == str(spun) and len(obj["changes"]) == 3
+    assert apply_changes(SPUN, changes_from_json(r.stdout)) == FIXED
+
+    r = invoke("check", "-f", "jsonl", str(spun), str(clean))
+    assert r.exit_code == 1
+    rows = [json.loads(line) for line in r.stdout.splitlines()]
+    assert [row["path"] for row in rows] == [str(spun)] * 3
+    assert {row["new"] for row in rows} == {"agency"}
+
+    r = invoke("check", "-f", "json", str(spun), str(clean))
+    files = json.loads(r.stdout)
+    assert [f["path"] for f in files] == [str(spun), str(clean)]
+    assert [len(f["changes"]) for f in files] == [3, 0]
+
+
+def test_check_several_files_keeps_going_after_an_error(fake_engine_installed, spun, tmp_path):
+    r = invoke("check", str(tmp_path / "missing.txt"), str(spun))
+    assert r.exit_code == 2
+    assert_one_error_line(r.stderr, "no such file")
+    assert len(r.stdout.splitlines()) == 3
+
+
+def test_check_stdin(fake_engine_installed):
+    r = invoke("check", "-", input="the company\n".encode())
+    assert r.exit_code == 1 and r.stdout.startswith("<stdin>:1:5:")
+    assert invoke("check", "-", input=b"").exit_code == 0
+
+
+# --- fix -------------------------------------------------------------------------------
+
+def test_fix_to_stdout_is_byte_exact(fake_engine_installed, spun):
+    r = invoke("fix", str(spun))
+    assert r.exit_code == 0
+    assert r.stdout_bytes == FIXED.encode()
+
+
+def test_fix_stdin_to_stdout(fake_engine_installed):
+    r = invoke("fix", "-", input=SPUN.encode())
+    assert r.exit_code == 0 and r.stdout_bytes == FIXED.encode()
+
+
+def test_fix_nothing_to_do_exits_0(fake_engine_installed, clean):
+    r = invoke("fix", str(clean))
+    assert r.exit_code == 0 and r.stdout_bytes == CLEAN.encode()
+
+
+def test_fix_empty_input(fake_engine_installed, tmp_path):
+    p = tmp_path / "empty.txt"
+    p.write_bytes(b"")
+    for args, inp in ((["fix", str(p)], None), (["fix", "-"], b"")):
+        r = invoke(*args, input=inp)
+        assert r.exit_code == 0 and r.stdout_bytes == b""
+    out = tmp_path / "out.txt"
+    assert invoke("fix", str(p), "-o", str(out)).exit_code == 0
+    assert out.read_bytes() == b""
+
+
+def test_fix_output_file(fake_engine_installed, spun, tmp_path):
+    out = tmp_path / "out.txt"
+    r = invoke("fix", str(spun), "-o", str(out))
+    assert r.exit_code == 0 and r.stdout_bytes == b""
+    assert out.read_bytes() == FIXED.encode()
+    assert spun.read_bytes() == SPUN.encode()
+    assert sorted(os.listdir(tmp_path)) == ["out.txt", "spun.txt"]
+    r = invoke("fix", str(spun), "-o", "-")
+    assert r.stdout_bytes == FIXED.encode()
+
+
+def test_fix_output_write_error(fake_engine_installed, spun, tmp_path):
+    r = invoke("fix", str(spun), "-o", str(tmp_path / "no" / "dir" / "out.txt"))
+    assert r.exit_code == 2
+    assert_one_error_line(r.stderr, "out.txt: cannot write")
+
+
+def test_in_place_refuses_stdin(fake_engine_installed):
+    r = invoke("fix", "-", "--in-place", input=SPUN.encode())
+    assert r.exit_code == 2 and r.stdout_bytes == b""
+    assert_one_error_line(r.stderr, "--in-place")
+
+
+@pytest.mark.parametrize("args", [["--in-place", "-o", "x.txt"], ["--backup"], ["--diff", "-o", "x"],
+                                  ["--diff", "--in-place"], ["--diff", "--log", "x.json"]])
+def test_conflicting_options(fake_engine_installed, spun, args):
+    r = invoke("fix", str(spun), *args)
+    assert r.exit_code == 2
+    assert_one_error_line(r.stderr)
+    assert spun.read_bytes() == SPUN.encode()
+
+
+def test_in_place_with_backup(fake_engine_installed, spun, tmp_path):
+    spun.chmod(0o640)
+    r = invoke("fix", str(spun), "--in-place", "--backup")
+    assert r.exit_code == 0 and r.stdout_bytes == b""
+    assert spun.read_bytes() == FIXED.encode()
+    assert stat.S_IMODE(spun.stat().st_mode) == 0o640
+    bak = tmp_path / "spun.txt.bak"
+    assert bak.read_bytes() == SPUN.encode()
+    assert sorted(os.listdir(tmp_path)) == ["spun.txt", "spun.txt.bak"]
+
+
+def test_in_place_without_changes_leaves_the_file_alone(fake_engine_installed, clean, tmp_path):
+    before = clean.stat()
+    r = invoke("fix", str(clean), "-i", "--backup")
+    assert r.exit_code == 0
+    after = clean.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    assert os.listdir(tmp_path) == ["clean.txt"]
+
+
+def test_log_json(fake_engine_installed, spun, tmp_path):
+    out, log = tmp_path / "out.txt", tmp_path / "changes.json"
+    r = invoke("fix", str(spun), "-o", str(out), "--log", str(log))
+    assert r.exit_code == 0
+    obj = json.loads(log.read_text(encoding="utf-8"))
+    assert obj["path"] == str(spun) and obj["version"] == __version__ and obj["tool"] == "repair"
+    assert len(obj["changes"]) == 3
+    changes = changes_from_json(log.read_text(encoding="utf-8"))
+    assert apply_changes(SPUN, changes).encode() == out.read_bytes()
+
+
+def test_log_jsonl(fake_engine_installed, spun, tmp_path):
+    out, log = tmp_path / "out.txt", tmp_path / "changes.jsonl"
+    assert invoke("fix", str(spun), "-o", str(out), "--log", str(log)).exit_code == 0
+    rows = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+    assert len(rows) == 3
+    assert all(row["path"] == str(spun) and row["version"] == __version__ for row in rows)
+    changes = changes_from_json(log.read_text(encoding="utf-8"))
+    assert apply_changes(SPUN, changes).encode() == out.read_bytes()
+
+
+def test_log_with_in_place_reverts(fake_engine_installed, spun, tmp_path):
+    from repair.changes import revert_changes
+
+    log = tmp_path / "log.json"
+    assert invoke("fix", str(spun), "--in-place", "--log", str(log)).exit_code == 0
+    changes = changes_from_json(log.read_text(encoding="utf-8"))
+    assert revert_changes(spun.read_bytes().decode(), changes).encode() == SPUN.encode()
+
+
+def test_log_is_written_even_without_changes(fake_engine_installed, clean, tmp_path):
+    log = tmp_path / "log.json"
+    assert invoke("fix", str(clean), "--log", str(log)).exit_code == 0
+    assert json.loads(log.read_text())["changes"] == []
+
+
+def test_diff_prints_a_diff_and_writes_nothing(fake_engine_installed, spun, tmp_path):
+    r = invoke("fix", str(spun), "--diff")
+    assert r.exit_code == 0
+    d = r.stdout_bytes.decode()
+    label = str(spun).lstrip("/")
+    assert d.startswith(f"--- a/{label}\n+++ b/{label}\n@@ -1,3 +1,3 @@\n")
+    assert "-\ufeffThe spy company said\r\n-the big company\r\n" in d
+    assert d.endswith("+caf\u00e9 agency\n\\ No newline at end of file\n")
+    assert sorted(os.listdir(tmp_path)) == ["spun.txt"]
+    assert spun.read_bytes() == SPUN.encode()
+
+
+def test_min_confidence_applies_to_fix(fake_engine_installed, tmp_path):
+    p = tmp_path / "big.txt"
+    p.write_text("a big company")
+    assert invoke("fix", str(p)).stdout == "a big agency"
+    assert invoke("fix", str(p), "--min-confidence", "0.2").stdout == "a large agency"
+    assert invoke("fix", str(p), "--min-confidence", "0.95").stdout == "a big company"
+
+
+# --- errors ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("make,fragment", [
+    (lambda d: d / "missing.txt", "missing.txt: no such file"),
+    (lambda d: d, ": is a directory"),
+    (lambda d: (d / "b.bin").write_bytes(b"ab\x00") and d / "b.bin", "b.bin: binary file (NUL byte at offset 2)"),
+    (lambda d: (d / "u.txt").write_bytes(b"caf\xc3\xa9 \xff") and d / "u.txt", "u.txt: invalid UTF-8 at byte offset 6"),
+])
+@pytest.mark.parametrize("command", ["fix", "check"])
+def test_input_errors_are_one_line(fake_engine_installed, tmp_path, make, fragment, command):
+    path = make(tmp_path)
+    r = invoke(command, str(path))
+    assert r.exit_code == 2
+    assert r.stdout_bytes == b""
+    assert_one_error_line(r.stderr, fragment)
+
+
+@pytest.mark.parametrize("args", [["fix"], ["fix", "a", "b"], ["fix", "--nope", "a"],
+                                  ["fix", "--min-confidence", "abc", "a"], ["fix", "-c", "nan", "a"],
+                                  ["fix", "-c", "-0.1", "a"], ["check", "-f", "yaml", "a"], ["frobnicate"]])
+def test_usage_errors_exit_2_with_one_line(args):
+    r = invoke(*args)
+    assert r.exit_code == 2
+    assert_one_error_line(r.stderr)
+
+
+def test_internal_error_is_one_line(fake_engine_installed, tmp_path):
+    p = tmp_path / "x.txt"
+    p.write_text("boom")
+    r = invoke("fix", str(p))
+    assert r.exit_code == 3
+    assert_one_error_line(r.stderr, "internal error: RuntimeError: engine exploded")
+
+
+# --- help and version ------------------------------------------------------------------
+
+def test_help_mentions_examples():
+    r = invoke("--help")
+    assert r.exit_code == 0
+    assert "Examples:" in r.stdout and "repair fix article.txt -o clean.txt --log changes.json" in r.stdout
+    fix_help = invoke("fix", "--help").stdout
+    assert "Examples:" in fix_help and "cat spun.txt | repair fix -" in fix_help
+    check_help = invoke("check", "--help").stdout
+    assert "Examples:" in check_help and "repair check scraped/*.txt --format jsonl" in check_help
+
+
+def test_bare_repair_shows_help():
+    r = invoke()
+    assert r.exit_code == 2 and "Usage:" in r.stderr
+
+
+# --- real processes: exact bytes on the real stdout ------------------------------------
+
+def test_module_version():
+    p = run_module("--version")
+    assert p.returncode == 0
+    assert p.stdout == f"repair {__version__}\n".encode()
+
+
+def test_module_fix_stdout_bytes_with_fake_engine(spun):
+    p = run_module("fix", str(spun), fake=True)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout == FIXED.encode() and p.stderr == b""
+    p = run_module("fix", "-", input=SPUN.encode(), fake=True)
+    assert p.stdout == FIXED.encode()
+
+
+def test_module_check_exit_code_with_fake_engine(spun, clean):
+    assert run_module("check", str(clean), fake=True).returncode == 0
+    p = run_module("check", "--format", "jsonl", str(spun), fake=True)
+    assert p.returncode == 1 and len(p.stdout.splitlines()) == 3
+
+
+def test_module_whitespace_only_input_round_trips():
+    # the real engine: text with no words passes through untouched
+    data = "\ufeff\r\n \t\r\n\u3000".encode()
+    p = run_module("fix", "-", input=data)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout == data
+    p = run_module("fix", "-", input=b"")
+    assert p.returncode == 0 and p.stdout == b""
+    assert run_module("check", "-", input=b"  \n").returncode == 0
+
+
+def test_module_errors(tmp_path):
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"ok\n\xc3")
+    p = run_module("fix", str(bad))
+    assert p.returncode == 2 and p.stdout == b""
+    assert p.stderr.decode() == f"repair: error: {bad}: invalid UTF-8 at byte offset 3\n"
+    p = run_module("fix", "--min-confidence", "7", str(bad))
+    assert p.returncode == 2 and b"Traceback" not in p.stderr
+    assert p.stderr.startswith(b"repair: error: ") and p.stderr.count(b"\n") == 1
+    p = run_module("fix", "-", "--in-place")
+    assert p.returncode == 2 and p.stderr.count(b"\n") == 1
+
+
+def test_module_in_place_with_fake_engine(spun, tmp_path):
+    p = run_module("fix", str(spun), "--in-place", "--backup", fake=True)
+    assert p.returncode == 0 and p.stdout == b""
+    assert spun.read_bytes() == FIXED.encode()
+    assert (tmp_path / "spun.txt.bak").read_bytes() == SPUN.encode()
+
+
+def test_help_and_import_load_no_tables():
+    code = ("import sys\n"
+            "import repair.cli\n"
+            "try:\n"
+            "    repair.cli.main(['--help'])\n"
+            "except SystemExit as e:\n"
+            "    assert e.code == 0, e.code\n"
+            "heavy = sorted(m for m in sys.modules if m.split('.')[0] in "
+            "('numpy', 'wordfreq', 'lemminflect', 'symspellpy', 'rich') or "
+            "m in ('repair.spin', 'repair.lm', 'repair.candidates', 'repair.scorer', 'repair.data'))\n"
+            "assert not heavy, heavy\n")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, env=_env(), timeout=60)
+    assert p.returncode == 0, p.stderr.decode()
