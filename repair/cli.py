@@ -1,7 +1,7 @@
 """Command line: ``repair fix`` and ``repair check``.
 
-Importing this module (and ``repair --help``) loads no tables: the pipeline is
-imported inside the commands, and it loads the engine only on first use.
+Importing this module (and ``repair --help``) loads no tables: ``repair.pipeline``
+is light and imports the engine only when a command first runs it.
 
 Exit codes: 0 success (``check``: nothing at or above the threshold), 1 ``check``
 found something, 2 usage or input error, 3 internal error.  Every error is one
@@ -76,17 +76,18 @@ class _Group(TyperGroup):
             return exc.exit_code
         except BrokenPipeError:
             _silence_stdout()
-            return EXIT_FOUND
+            return 1
         except KeyboardInterrupt:
             _error("interrupted")
             return 130
         except Exception as exc:  # noqa: BLE001 - an engine bug must still be one line
             if exc.__class__.__name__ == "Abort":
                 _error("aborted")
-                return EXIT_FOUND
+                return 1
             if os.environ.get("REPAIR_DEBUG"):
                 raise
-            _error(f"internal error: {exc.__class__.__name__}: {exc} "
+            detail = " ".join(str(exc).split())
+            _error(f"internal error: {exc.__class__.__name__}: {detail} "
                    "(set REPAIR_DEBUG=1 for a traceback)")
             return EXIT_INTERNAL
 
