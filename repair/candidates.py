@@ -35,8 +35,7 @@ class Thesaurus:
         spun = z["spun"].astype(np.int64)
         # row offsets (CSR): the originals of term i are orig[offsets[i]:offsets[i + 1]]
         self.offsets = np.searchsorted(spun, np.arange(len(self.terms) + 1)).tolist()
-        self.orig, self.flags = z["orig"].tolist(), z["flags"].tolist()
-        self.degree = z["degree"].tolist()
+        self.orig, self.flags, self.degree = z["orig"], z["flags"], z["degree"]
 
     def originals(self, term: str) -> list[tuple[str, int, int]]:
         """(original, source flags, original's number of synonyms) for each original of ``term``."""
@@ -44,7 +43,9 @@ class Thesaurus:
         if i is None:
             return []
         lo, hi = self.offsets[i], self.offsets[i + 1]
-        return [(self.terms[o], self.flags[k], self.degree[o]) for k, o in enumerate(self.orig[lo:hi], lo)]
+        origs = self.orig[lo:hi].tolist()
+        degrees = self.degree[self.orig[lo:hi]].tolist()
+        return [(self.terms[o], f, d) for o, f, d in zip(origs, self.flags[lo:hi].tolist(), degrees)]
 
 
 @functools.lru_cache(maxsize=1)

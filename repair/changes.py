@@ -111,12 +111,12 @@ def changes_from_json(data: str) -> list[Change]:
     try:
         obj = json.loads(data)
     except json.JSONDecodeError:
-        try:
-            obj = [json.loads(line) for line in data.splitlines() if line.strip()]
+        try:  # JSONL: split on "\n" only; U+2028 and friends may stand unescaped inside strings
+            obj = [json.loads(line) for line in data.split("\n") if line.strip()]
         except json.JSONDecodeError as exc:
             raise ChangeError(f"change log is neither JSON nor JSONL: {exc}") from None
     if isinstance(obj, dict):
-        obj = obj.get("changes", [])
+        obj = obj["changes"] if "changes" in obj else [obj] if "start" in obj else []
     if not isinstance(obj, list):
         raise ChangeError("change log must be a list of changes")
     return [Change.from_dict(d) for d in obj]

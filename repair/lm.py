@@ -30,9 +30,9 @@ class ContextModel:
         self.index = {w: i for i, w in enumerate(self.vocab)}
         self.uni = z["unigram_counts"].astype(np.float64)
         self.cap_permille = z["capitalised_permille"] if "capitalised_permille" in z else None
-        self.bi_keys = np.cumsum(z["bigram_key_delta"], dtype=np.uint64).astype(np.int64)
+        self.bi_keys = _prefix_sum(z["bigram_key_delta"])
         self.bi_counts = z["bigram_counts"].astype(np.float64)
-        self.tri_keys = np.cumsum(z["trigram_key_delta"], dtype=np.uint64).astype(np.int64)
+        self.tri_keys = _prefix_sum(z["trigram_key_delta"])
         self.tri_counts = z["trigram_counts"].astype(np.float64)
         # a paragraph start is a context, never a prediction: its count is the number of bigrams it opens
         lo, hi = np.searchsorted(self.bi_keys, [0, 1 << self.bits])
@@ -129,6 +129,13 @@ class ContextModel:
         lp = self.token_logprobs(np.array(us, dtype=np.int64), np.array(vs, dtype=np.int64),
                                  np.array(ws, dtype=np.int64))
         return np.bincount(np.array(owner), weights=lp, minlength=len(windows))
+
+
+def _prefix_sum(delta: np.ndarray) -> np.ndarray:
+    """Sorted keys from their stored deltas (keys < 2**60, so int64 holds them)."""
+    keys = delta.view(np.int64)
+    np.cumsum(keys, out=keys)
+    return keys
 
 
 @functools.lru_cache(maxsize=1)

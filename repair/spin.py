@@ -42,11 +42,15 @@ RULE = "spin.thesaurus"
 
 @dataclass(frozen=True)
 class SpinParams:
+    """Scorer parameters; defaults picked by scripts/tune_spin.py on held-out Wikipedia
+    (synthetic thesaurus spins and clean paragraphs), never on the gold annotations."""
+    gain_scale: float = 0.7  # γ: temperature on the context log-ratio (backoff scores are overconfident)
     channel_weight: float = 1.0  # β in P(s|c) ∝ degree(c)^-β
     flag_bonus: tuple = ((MOBY_FWD, 0.7), (WN_SYN, 0.7), (MOBY_REV, 0.0), (WN_REL, -0.7))
-    length_penalty: float = 1.0  # nats per token the candidate adds or drops
+    length_penalty: float = 2.0  # nats per token the candidate adds or drops
+    rarity_weight: float = 0.0  # ρ: weight of ln count(c) − ln count(s) (spun words are rarer)
     prior_a: float = 0.5  # Beta prior on the input's π: a spins in a + b opportunities
-    prior_b: float = 30.0
+    prior_b: float = 100.0
     block_strength: float = 40.0  # pseudo-opportunities a block's π borrows from the input's
     em_rounds: int = 8
     max_options: int = 40
@@ -60,12 +64,20 @@ class Scored:
     first: int  # token indices covered (inclusive)
     last: int
     old: str
-    cands: list[str]  # new wordings, best first
-    log_odds: np.ndarray  # per candidate, without the π term
-    gains: np.ndarray  # context log-ratio of each candidate
+    cands: list[str]  # new wordings
+    gains: np.ndarray  # context log-ratio P(L c R) / P(L s R) of each candidate, in nats
+    log_degree: np.ndarray  # log |synonyms(c)|
+    flags: np.ndarray  # thesaurus sources of each pair
+    dlen: np.ndarray  # tokens the candidate adds (+) or drops (-)
+    dfreq: np.ndarray  # ln count(c) − ln count(s), by their rarest tokens
     block: int = 0
-    confidence: float = 0.0
+    log_odds: np.ndarray | None = None  # per candidate, without the π term
     posteriors: np.ndarray | None = None
+    confidence: float = 0.0
+    best: int = 0
+
+    def ranked(self) -> list[int]:
+        return list(np.argsort(-self.posteriors, kind="stable"))
 
 
 # ---------------------------------------------------------------- what is never rewritten
@@ -96,19 +108,33 @@ def _skip_token(tokens: list[Token], text: str, lm):
 def score_document(text: str, params: SpinParams = SpinParams()) -> tuple[list[Scored], float]:
     """Every span with candidates, scored and with confidences; and the input's spin rate π."""
     tokens = tokenize(text)
+    scored, block_of = evidence(text, tokens, params.max_options)
+    return scored, decide_rates(scored, params, tokens, block_of)
+
+
+def decide_rates(scored: list[Scored], params: SpinParams, tokens: list[Token], block_of: list[int]) -> float:
+    """Combine each candidate's evidence into log odds, then run the gate (sets confidences)."""
+    table = np.array([max((b for f, b in params.flag_bonus if x & f), default=0.0) for x in range(16)])
+    for s in scored:
+        s.log_odds = (params.gain_scale * s.gains - params.channel_weight * s.log_degree + table[s.flags]
+                      - params.length_penalty * np.abs(s.dlen) + params.rarity_weight * s.dfreq)
+    return _gate(scored, params, tokens, block_of) if scored else 0.0
+
+
+def evidence(text: str, tokens: list[Token], max_options: int) -> tuple[list[Scored], list[int]]:
+    """Stage 3: every span with candidates, and each candidate's evidence (context, channel)."""
     if not tokens:
-        return [], 0.0
+        return [], []
     lm = model()
     ids = [lm.word_id(t.norm) for t in tokens]
     line_of, block_of = _lines_and_blocks(text, tokens)
-    proposals = propose(text, tokens, lm, _skip_token(tokens, text, lm), params.max_options)
+    proposals = propose(text, tokens, lm, _skip_token(tokens, text, lm), max_options)
     if not proposals:
-        return [], 0.0
+        return [], block_of
 
     # hypotheses grouped by the token range they replace (an a/an before the span joins it
     # when the candidate needs the other article)
-    groups: dict[tuple[int, int], list[tuple[str, tuple[int, ...], float]]] = {}
-    flag_bonus = params.flag_bonus
+    groups: dict[tuple[int, int], list[tuple[str, tuple[int, ...], float, int, int]]] = {}
     for p in proposals:
         sp = p.span
         prev = sp.first - 1
@@ -120,10 +146,9 @@ def score_document(text: str, params: SpinParams = SpinParams()) -> tuple[list[S
                 if art != tokens[prev].text.lower():
                     new = carry_case(tokens[prev].text, art) + text[tokens[prev].end:sp.start] + new
                     oids, first = (lm.word_id(art),) + oids, prev
-            channel = -params.channel_weight * math.log(max(o.degree, 1))
-            channel += max((b for f, b in flag_bonus if o.flags & f), default=0.0)
-            channel -= params.length_penalty * abs(len(o.ids) - (sp.last - sp.first + 1))
-            groups.setdefault((first, sp.last), []).append((new, oids, channel))
+            dlen = len(o.ids) - (sp.last - sp.first + 1)
+            groups.setdefault((first, sp.last), []).append(
+                (new, oids, math.log(max(o.degree, 1)), o.flags, dlen))
 
     keys = list(groups)
     width_h = max(max(len(h[1]) for h in hs) for hs in groups.values())
@@ -150,13 +175,13 @@ def score_document(text: str, params: SpinParams = SpinParams()) -> tuple[list[S
     for (first, last), base in zip(keys, row_of_spun):
         hs = groups[(first, last)]
         gains = scores[base + 1: base + 1 + len(hs)] - scores[base]
-        lo = gains + np.array([h[2] for h in hs])
-        order = np.argsort(-lo, kind="stable")
+        spun_freq = math.log(1.0 + min(lm.uni[i] for i in ids[first:last + 1]))
+        dfreq = np.array([math.log(1.0 + lm.freq(h[1])) for h in hs]) - spun_freq
         start, end = tokens[first].start, tokens[last].end
-        out.append(Scored(start, end, first, last, text[start:end], [hs[k][0] for k in order],
-                          lo[order], gains[order], block_of[first]))
-    pi = _gate(out, params, tokens, block_of)
-    return out, pi
+        out.append(Scored(start, end, first, last, text[start:end], [h[0] for h in hs], gains,
+                          np.array([h[2] for h in hs]), np.array([h[3] for h in hs]),
+                          np.array([h[4] for h in hs]), dfreq, block_of[first]))
+    return out, block_of
 
 
 def _lines_and_blocks(text: str, tokens: list[Token]) -> tuple[list[int], list[int]]:
@@ -221,7 +246,8 @@ def _gate(scored: list[Scored], params: SpinParams, tokens: list[Token], block_o
         logit = math.log(pi / (1 - pi))
         for s in items:
             s.posteriors = _posteriors(s.log_odds, logit)
-            s.confidence = float(s.posteriors[0])
+            s.best = int(np.argmax(s.posteriors))
+            s.confidence = float(s.posteriors[s.best])
     return pi_doc
 
 
@@ -230,16 +256,21 @@ def suggest(text: str, params: SpinParams = SpinParams(), top: int = 5,
             floor: float = 0.01) -> tuple[list[Change], float]:
     """Best-first, non-overlapping spin suggestions with confidence >= ``floor``."""
     scored, pi = score_document(text, params)
+    return decisions(scored, pi, top, floor), pi
+
+
+def decisions(scored: list[Scored], pi: float, top: int = 5, floor: float = 0.01) -> list[Change]:
+    """Stage 4: best-first, non-overlapping changes from scored spans."""
     changes, taken = [], set()
     for s in sorted(scored, key=lambda s: -s.confidence):
         toks = range(s.first, s.last + 1)
         if s.confidence < floor or any(t in taken for t in toks):
             continue
         taken.update(toks)
-        new = s.cands[0]
-        ranked = tuple(Candidate(c, float(p)) for c, p in zip(s.cands[:top], s.posteriors[:top]))
-        reason = (f"context favours {new!r} over {s.old!r} by {s.gains[0]:+.1f} nats; "
+        new = s.cands[s.best]
+        ranked = tuple(Candidate(s.cands[k], float(s.posteriors[k])) for k in s.ranked()[:top])
+        reason = (f"context favours {new!r} over {s.old!r} by {s.gains[s.best]:+.1f} nats; "
                   f"text spin rate {pi:.2f}")
         changes.append(Change(s.start, s.end, s.old, new, RULE, s.confidence, ranked, reason))
     changes.sort(key=lambda c: c.start)
-    return changes, pi
+    return changes

@@ -184,16 +184,19 @@ def add_symspell_bigrams(keys, cnt, vocab, total):
 
 
 def save_npz(path: Path, arrays: dict) -> None:
-    """np.savez_compressed with fixed member timestamps, so an unchanged rebuild is byte-identical."""
+    """np.savez with fixed member timestamps, so an unchanged rebuild is byte-identical.
+
+    Members are stored uncompressed: git and wheels compress them anyway, and an
+    uncompressed member opens with a plain read instead of seconds of inflating."""
     import zipfile
 
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as zf:
         for name in sorted(arrays):
             buf = io.BytesIO()
             np.save(buf, arrays[name], allow_pickle=False)
             info = zipfile.ZipInfo(name + ".npy", date_time=(1980, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            zf.writestr(info, buf.getvalue(), compresslevel=9)
+            info.compress_type = zipfile.ZIP_STORED
+            zf.writestr(info, buf.getvalue())
 
 
 if __name__ == "__main__":

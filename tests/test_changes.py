@@ -98,8 +98,6 @@ def test_jsonl_lines_escape_unicode_line_breaks():
     assert "\u2028" not in line and "\\u2028" in line
 
 
-@pytest.mark.xfail(reason="changes_from_json splits JSONL with str.splitlines(), which also breaks at "
-                          "U+2028/U+2029/U+0085 that json.dumps(ensure_ascii=False) leaves raw in strings")
 def test_jsonl_reader_accepts_raw_unicode_line_separators():
     changes = _sample_changes()
     jsonl = "".join(json.dumps(c.to_dict(), ensure_ascii=False) + "\n" for c in changes)
@@ -113,8 +111,6 @@ def test_malformed_logs_raise(bad):
         changes_from_json(bad)
 
 
-@pytest.mark.xfail(reason="changes_from_json parses a one-line JSONL log as one JSON object and "
-                          "looks for its 'changes' key, so a single-change JSONL log reads as empty")
 def test_single_line_jsonl_log():
     changes = _sample_changes()[:1]
     assert changes_from_json(render_jsonl("a.txt", TEXT, changes)) == changes
