@@ -73,10 +73,32 @@ class Option:
     via_lemma: bool  # found through the lemma and re-inflected
 
 
+class OptionSet:
+    """The options of one key, also as arrays (what the scorer consumes without Python loops)."""
+    __slots__ = ("options", "texts", "ids", "lens", "log_degree", "flags", "log_freq")
+
+    def __init__(self, options: tuple[Option, ...], lm) -> None:
+        self.options = options
+        self.texts = [o.text for o in options]
+        self.lens = np.array([len(o.ids) for o in options], dtype=np.int64)
+        self.ids = np.full((len(options), MAX_IDS), -1, dtype=np.int64)
+        for k, o in enumerate(options):
+            self.ids[k, :len(o.ids)] = o.ids
+        self.log_degree = np.log(np.maximum([o.degree for o in options], 1)).astype(np.float64)
+        self.flags = np.array([o.flags for o in options], dtype=np.int64)
+        self.log_freq = np.log1p([lm.freq(o.ids) for o in options])
+
+    def __len__(self) -> int:
+        return len(self.options)
+
+
+MAX_IDS = 6  # tokens of the longest candidate (4 words and inner hyphens), plus an article
+
+
 @dataclass
 class Proposal:
     span: Span
-    options: tuple[Option, ...]
+    options: OptionSet
 
 
 # ---------------------------------------------------------------- inflection
@@ -209,7 +231,7 @@ def options_for(key: str, single: bool, lm, max_options: int) -> tuple[Option, .
         if new == key:
             continue
         ids = lm.term_ids(new)
-        if ids is None:
+        if ids is None or len(ids) >= MAX_IDS:
             continue
         old = best.get(new)
         if old is None or (f | old.flags) != old.flags:
@@ -217,7 +239,7 @@ def options_for(key: str, single: bool, lm, max_options: int) -> tuple[Option, .
     return tuple(sorted(best.values(), key=lambda o: (-lm.freq(o.ids), o.text))[:max_options])
 
 
-_CACHE: dict[tuple[str, bool, int], tuple[Option, ...]] = {}
+_CACHE: dict[tuple[str, bool, int], OptionSet] = {}
 
 
 def propose(text: str, tokens: list[Token], lm, skip_token=lambda i: False,
@@ -237,7 +259,7 @@ def propose(text: str, tokens: list[Token], lm, skip_token=lambda i: False,
         single = sp.first == sp.last
         opts = _CACHE.get((key, single, max_options))
         if opts is None:
-            opts = _CACHE[(key, single, max_options)] = options_for(key, single, lm, max_options)
+            opts = _CACHE[(key, single, max_options)] = OptionSet(options_for(key, single, lm, max_options), lm)
         if opts:
             out.append(Proposal(sp, opts))
     return out

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .candidates import MOBY_FWD, MOBY_REV, WN_REL, WN_SYN, article_for, carry_case, propose
+from .candidates import MAX_IDS, MOBY_FWD, MOBY_REV, WN_REL, WN_SYN, article_for, carry_case, propose
 from .changes import Candidate, Change
 from .lm import BOS, model
 from .tokens import Token, lm_form, tokenize
@@ -132,55 +132,110 @@ def evidence(text: str, tokens: list[Token], max_options: int) -> tuple[list[Sco
     if not proposals:
         return [], block_of
 
-    # hypotheses grouped by the token range they replace (an a/an before the span joins it
-    # when the candidate needs the other article)
-    groups: dict[tuple[int, int], list[tuple[str, tuple[int, ...], float, int, int]]] = {}
+    # Every hypothesis is a row: the group (token range it replaces) and its ids. Options come
+    # as cached arrays per key; an a/an before the span joins the range when a candidate needs
+    # the other article, which is the one case handled option by option.
+    group_of: dict[tuple[int, int], int] = {}
+    ranges: list[tuple[int, int]] = []
+    mats, lens, groups, logdeg, flags, logfreq, texts = [], [], [], [], [], [], []
+
+    def group(first: int, last: int) -> int:
+        g = group_of.get((first, last))
+        if g is None:
+            g = group_of[(first, last)] = len(ranges)
+            ranges.append((first, last))
+        return g
+
     for p in proposals:
-        sp = p.span
+        sp, os_ = p.span, p.options
         prev = sp.first - 1
-        article = prev >= 0 and tokens[prev].text.lower() in ("a", "an") and line_of[prev] == line_of[sp.first]
-        for o in p.options:
-            new, oids, first = carry_case(sp.text, o.text), o.ids, sp.first
-            if article:
+        cased = not sp.text.islower()
+        words = [o.text for o in os_.options]
+        names = [carry_case(sp.text, w) for w in words] if cased else words
+        keep = np.ones(len(os_), dtype=bool)
+        if prev >= 0 and line_of[prev] == line_of[sp.first] and tokens[prev].text.lower() in ("a", "an"):
+            art_text = tokens[prev].text
+            gap = text[tokens[prev].end:sp.start]
+            for k, o in enumerate(os_.options):
                 art = article_for(o.text)
-                if art != tokens[prev].text.lower():
-                    new = carry_case(tokens[prev].text, art) + text[tokens[prev].end:sp.start] + new
-                    oids, first = (lm.word_id(art),) + oids, prev
-            dlen = len(o.ids) - (sp.last - sp.first + 1)
-            groups.setdefault((first, sp.last), []).append(
-                (new, oids, math.log(max(o.degree, 1)), o.flags, dlen))
+                if art == art_text.lower():
+                    continue
+                keep[k] = False
+                row = np.full((1, MAX_IDS), -1, dtype=np.int64)
+                row[0, :len(o.ids) + 1] = (lm.word_id(art),) + o.ids
+                mats.append(row)
+                lens.append([len(o.ids) + 1])
+                groups.append([group(prev, sp.last)])
+                logdeg.append(os_.log_degree[k:k + 1])
+                flags.append(os_.flags[k:k + 1])
+                logfreq.append(os_.log_freq[k:k + 1])
+                texts.append(carry_case(art_text, art) + gap + names[k])
+        g = group(sp.first, sp.last)
+        if keep.all():
+            mats.append(os_.ids)
+            lens.append(os_.lens)
+            groups.append(np.full(len(os_), g))
+            logdeg.append(os_.log_degree)
+            flags.append(os_.flags)
+            logfreq.append(os_.log_freq)
+            texts.extend(names)
+        elif keep.any():
+            mats.append(os_.ids[keep])
+            lens.append(os_.lens[keep])
+            groups.append(np.full(int(keep.sum()), g))
+            logdeg.append(os_.log_degree[keep])
+            flags.append(os_.flags[keep])
+            logfreq.append(os_.log_freq[keep])
+            texts.extend(n for n, k in zip(names, keep) if k)
 
-    keys = list(groups)
-    width_h = max(max(len(h[1]) for h in hs) for hs in groups.values())
-    width_h = max(width_h, max(b - a + 1 for a, b in keys))
-    rows: list[list[int]] = []
-    row_of_spun: list[int] = []
-    for first, last in keys:
-        left = [ids[k] if line_of[k] == line_of[first] else -1 for k in (first - 2, first - 1)] \
-            if first >= 2 else [-1, -1]
-        if first < 2:
-            left = ([-1] + [ids[0]]) if first == 1 and line_of[0] == line_of[1] else [-1, -1]
-        if left[1] == -1:
-            left = [-1, BOS]
-        elif left[0] == -1:
-            left = [BOS, left[1]]
-        right = [ids[k] for k in range(last + 1, min(len(tokens), last + 3)) if line_of[k] == line_of[last]]
-        row_of_spun.append(len(rows))
-        for hyp in [tuple(ids[first:last + 1])] + [h[1] for h in groups[(first, last)]]:
-            body = list(hyp) + right
-            rows.append(left + body + [-1] * (width_h + 2 - len(body)))
-    scores = lm.score_rows(np.array(rows, dtype=np.int64))
+    n_groups = len(ranges)
+    cand_ids = np.concatenate(mats)
+    cand_len = np.concatenate(lens).astype(np.int64)
+    cand_group = np.concatenate(groups).astype(np.int64)
+    # the spun wording of each group, then every candidate: rows of [L2 L1 | hypothesis | R1 R2]
+    spun = np.full((n_groups, MAX_IDS), -1, dtype=np.int64)
+    left = np.full((n_groups, 2), -1, dtype=np.int64)
+    right = np.full((n_groups, 2), -1, dtype=np.int64)
+    spun_len = np.zeros(n_groups, dtype=np.int64)
+    n_tok = len(tokens)
+    for g, (first, last) in enumerate(ranges):
+        n = last - first + 1
+        spun[g, :n] = ids[first:last + 1]
+        spun_len[g] = n
+        line = line_of[first]
+        l1 = ids[first - 1] if first >= 1 and line_of[first - 1] == line else -1
+        l2 = ids[first - 2] if l1 >= 0 and first >= 2 and line_of[first - 2] == line else -1
+        left[g] = (-1, BOS) if l1 < 0 else ((BOS, l1) if l2 < 0 else (l2, l1))
+        if last + 1 < n_tok and line_of[last + 1] == line_of[last]:
+            right[g, 0] = ids[last + 1]
+            if last + 2 < n_tok and line_of[last + 2] == line_of[last]:
+                right[g, 1] = ids[last + 2]
+    row_group = np.concatenate([np.arange(n_groups), cand_group])
+    row_len = np.concatenate([spun_len, cand_len])
+    m = np.full((len(row_group), 2 + MAX_IDS + 2), -1, dtype=np.int64)
+    m[:, :2] = left[row_group]
+    m[:, 2:2 + MAX_IDS] = np.concatenate([spun, cand_ids])
+    rows = np.arange(len(row_group))
+    for r in range(2):
+        m[rows, 2 + row_len + r] = right[row_group, r]
+    scores = lm.score_rows(m)
+    gains = scores[n_groups:] - scores[cand_group]
 
+    spun_freq = np.array([math.log1p(min(lm.uni[i] for i in ids[f:l + 1])) for f, l in ranges])
+    dfreq = np.concatenate(logfreq) - spun_freq[cand_group]
+    dlen = cand_len - spun_len[cand_group]
+    logdeg_all = np.concatenate(logdeg)
+    flags_all = np.concatenate(flags)
+    order = np.argsort(cand_group, kind="stable")
+    bounds = np.searchsorted(cand_group[order], np.arange(n_groups + 1))
     out: list[Scored] = []
-    for (first, last), base in zip(keys, row_of_spun):
-        hs = groups[(first, last)]
-        gains = scores[base + 1: base + 1 + len(hs)] - scores[base]
-        spun_freq = math.log(1.0 + min(lm.uni[i] for i in ids[first:last + 1]))
-        dfreq = np.array([math.log(1.0 + lm.freq(h[1])) for h in hs]) - spun_freq
+    for g, (first, last) in enumerate(ranges):
+        sel = order[bounds[g]:bounds[g + 1]]
+        if not len(sel):
+            continue
         start, end = tokens[first].start, tokens[last].end
-        out.append(Scored(start, end, first, last, text[start:end], [h[0] for h in hs], gains,
-                          np.array([h[2] for h in hs]), np.array([h[3] for h in hs]),
-                          np.array([h[4] for h in hs]), dfreq, block_of[first]))
+        out.append(Scored(start, end, first, last, text[start:end], [texts[k] for k in sel], gains[sel],
+                          logdeg_all[sel], flags_all[sel], dlen[sel], dfreq[sel], block_of[first]))
     return out, block_of
 
 
@@ -208,46 +263,68 @@ def _posteriors(lo: np.ndarray, logit_pi: float) -> np.ndarray:
     return e / (math.exp(-m) + e.sum())
 
 
-def _em_rate(scored: list[Scored], n: int, a: float, b: float, rounds: int) -> float:
-    """EM for a spin rate over ``n`` word opportunities under a Beta(a, b) prior."""
-    pi = a / (a + b)
-    if not scored:
-        return pi if n == 0 else a / (n + a + b)
-    order_cache = None
-    for _ in range(rounds):
-        logit = math.log(pi / (1 - pi))
-        spin_p = [float(_posteriors(s.log_odds, logit).sum()) for s in scored]
-        order_cache = sorted(range(len(scored)), key=lambda k: -spin_p[k])
-        taken: set[int] = set()
-        expected = 0.0
-        for k in order_cache:
-            toks = range(scored[k].first, scored[k].last + 1)
-            if any(t in taken for t in toks):
-                continue
-            taken.update(toks)
-            expected += spin_p[k]
-        pi = min(max((expected + a) / (n + a + b), 1e-6), 0.5)
-    return pi
+class _Flat:
+    """All spans' candidate log odds in one array, for EM rounds without Python loops."""
+
+    def __init__(self, scored: list[Scored], n_tokens: int) -> None:
+        self.lo = np.concatenate([s.log_odds for s in scored])
+        sizes = np.array([len(s.log_odds) for s in scored])
+        self.starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+        self.seg = np.repeat(np.arange(len(scored)), sizes)
+        first = np.array([s.first for s in scored])
+        length = np.array([s.last - s.first + 1 for s in scored])
+        # each span spreads its spin probability over the tokens it covers; a token counts
+        # the most probable spin covering it, so overlapping spans are not counted twice
+        self.tok = np.concatenate([np.arange(f, f + n) for f, n in zip(first, length)])
+        self.tok_seg = np.repeat(np.arange(len(scored)), length)
+        self.length = length
+        self.n_tokens = n_tokens
+
+    def spin_prob(self, logit: np.ndarray) -> np.ndarray:
+        """P(span is spun) for every span, given a prior logit per span."""
+        z = self.lo + logit[self.seg]
+        m = np.maximum(np.maximum.reduceat(z, self.starts), 0.0)
+        e = np.exp(z - m[self.seg])
+        mass = np.add.reduceat(e, self.starts)
+        return mass / (np.exp(-m) + mass)
+
+    def expected_spins(self, p: np.ndarray, mask: np.ndarray | None = None) -> float:
+        per_tok = np.zeros(self.n_tokens)
+        share = (p / self.length)[self.tok_seg]
+        if mask is not None:
+            share = share * mask[self.tok_seg]
+        np.maximum.at(per_tok, self.tok, share)
+        return float(per_tok.sum())
 
 
 def _gate(scored: list[Scored], params: SpinParams, tokens: list[Token], block_of: list[int]) -> float:
     """Estimate π for the input, then for each block; set every span's confidence."""
-    words = [k for k, t in enumerate(tokens) if t.is_word]
-    pi_doc = _em_rate(scored, len(words), params.prior_a, params.prior_b, params.em_rounds)
-    by_block: dict[int, list[Scored]] = {}
-    for s in scored:
-        by_block.setdefault(s.block, []).append(s)
-    n_block: dict[int, int] = {}
-    for k in words:
-        n_block[block_of[k]] = n_block.get(block_of[k], 0) + 1
+    flat = _Flat(scored, len(tokens))
+    a, b = params.prior_a, params.prior_b
+    n_words = sum(1 for t in tokens if t.is_word)
+    pi = a / (a + b)
+    for _ in range(params.em_rounds):
+        p = flat.spin_prob(np.full(len(scored), math.log(pi / (1 - pi))))
+        pi = min(max((flat.expected_spins(p) + a) / (n_words + a + b), 1e-6), 0.5)
+    pi_doc = pi
+
+    blocks = np.array([s.block for s in scored])
+    n_blocks = int(blocks.max()) + 1
+    words_in = np.bincount([block_of[k] for k, t in enumerate(tokens) if t.is_word], minlength=n_blocks)
     kappa = params.block_strength
-    for blk, items in by_block.items():
-        pi = _em_rate(items, n_block.get(blk, 0), kappa * pi_doc, kappa * (1 - pi_doc), params.em_rounds)
-        logit = math.log(pi / (1 - pi))
-        for s in items:
-            s.posteriors = _posteriors(s.log_odds, logit)
-            s.best = int(np.argmax(s.posteriors))
-            s.confidence = float(s.posteriors[s.best])
+    a_b, b_b = kappa * pi_doc, kappa * (1 - pi_doc)
+    pis = np.full(n_blocks, pi_doc)
+    for _ in range(params.em_rounds):
+        p = flat.spin_prob(np.log(pis / (1 - pis))[blocks])
+        per_tok = np.zeros(len(tokens))
+        np.maximum.at(per_tok, flat.tok, (p / flat.length)[flat.tok_seg])
+        expected = np.bincount(block_of, weights=per_tok, minlength=n_blocks)
+        pis = np.clip((expected + a_b) / (words_in + a_b + b_b), 1e-6, 0.5)
+    logits = np.log(pis / (1 - pis))
+    for s in scored:
+        s.posteriors = _posteriors(s.log_odds, float(logits[s.block]))
+        s.best = int(np.argmax(s.posteriors))
+        s.confidence = float(s.posteriors[s.best])
     return pi_doc
 
 
