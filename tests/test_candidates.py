@@ -1,0 +1,137 @@
+"""Stage 2 (repair/candidates.py): candidate originals, inflection, case and a/an.
+
+These use the real shipped tables (lexicons/); they load once per test process.
+"""
+import lemminflect
+import pytest
+
+from repair.candidates import article_for, carry_case, inflect_term, options_for, propose
+from repair.lm import model
+from repair.tokens import tokenize
+
+
+def cands(key, single=None, max_options=40):
+    """The candidate originals of a spun key, as the engine would get them."""
+    if single is None:
+        single = " " not in key
+    return [o.text for o in options_for(key, single, model(), max_options)]
+
+
+def _texts(options):
+    return [o.text for o in getattr(options, "options", options)]
+
+
+# ---------------------------------------------------------------- the thesaurus finds the original
+@pytest.mark.parametrize("spun,original", [
+    ("troopers", "troops"),  # plural carried through the lemma: trooper -> troop -> troops
+    ("despatched", "sent"),  # past tense carried: despatch -> send -> sent
+    ("despatched", "dispatched"),
+    ("faux", "fake"),
+    ("warfare", "war"),
+    ("informed", "told"),
+    ("stated", "said"),
+    ("in line with", "according to"),  # multi-word spans
+])
+def test_original_is_a_candidate(spun, original):
+    assert original in cands(spun)
+
+
+@pytest.mark.parametrize("spun,lemma_form", [
+    ("troopers", "troop"), ("troopers", "trooper"),
+    ("despatched", "send"), ("despatched", "dispatch"),
+    ("informed", "tell"),
+])
+def test_inflection_is_carried_not_dropped(spun, lemma_form):
+    """A plural or past-tense spin is never restored to an uninflected base form."""
+    assert lemma_form not in cands(spun)
+
+
+def test_candidates_never_include_the_spun_key_itself():
+    for key in ("troopers", "despatched", "faux", "company", "in line with"):
+        assert key not in cands(key)
+
+
+@pytest.mark.parametrize("spun", ["noticed", "despatched", "informed", "stated", "troopers", "rising",
+                                  "additionally", "confirmed"])
+def test_no_invented_forms(spun):
+    """Every candidate is made of words the context model knows, and every -ed/-ing word in it
+    is one lemminflect's dictionary knows (no guessed forms like "teached")."""
+    lm = model()
+    options = cands(spun)
+    assert options, spun
+    for text in options:
+        assert lm.term_ids(text) is not None, text
+        for word in text.split():
+            assert lm.word_id(word) > 1, (text, word)  # not <s> or <unk>
+            if word.endswith(("ed", "ing")):
+                assert lemminflect.getAllLemmas(word), (text, word)
+
+
+def test_max_options_bounds_and_ranks_by_frequency():
+    lm = model()
+    opts = options_for("company", True, lm, 5)
+    assert 0 < len(opts) <= 5
+    freqs = [lm.freq(o.ids) for o in opts]
+    assert freqs == sorted(freqs, reverse=True)
+    assert [o.text for o in opts] == cands("company")[:5]
+
+
+def test_unknown_word_has_no_candidates():
+    assert cands("xqzzyvv") == []
+
+
+@pytest.mark.parametrize("term,tag,expected", [
+    ("troop", "NNS", "troops"),
+    ("send", "VBD", "sent"),
+    ("take note", "VBD", "took note"),  # verbs inflect their first word
+    ("police officer", "NNS", "police officers"),  # plural nouns their last
+    ("good", "JJR", "better"),
+    ("big deal", "VBD", None),  # no verb form: refused rather than invented
+    ("quickly", "VBD", None),
+])
+def test_inflect_term(term, tag, expected):
+    assert inflect_term(term, tag) == expected
+
+
+# ---------------------------------------------------------------- spans
+def test_propose_covers_single_and_multi_word_spans():
+    text = "The troopers were despatched, in line with reports."
+    tokens = tokenize(text)
+    found = {p.span.text: _texts(p.options) for p in propose(text, tokens, model())}
+    assert "troops" in found["troopers"]
+    assert "sent" in found["despatched"]
+    assert "according to" in found["in line with"]
+    for p in propose(text, tokens, model()):
+        assert text[p.span.start:p.span.end] == p.span.text
+
+
+def test_propose_respects_skip_and_line_breaks():
+    text = "the troopers\nwere despatched"
+    tokens = tokenize(text)
+    spans = [p.span.text for p in propose(text, tokens, model(), skip_token=lambda i: i == 1)]
+    assert "troopers" not in spans and "despatched" in spans
+    assert all("\n" not in s for s in spans)
+
+
+# ---------------------------------------------------------------- surface
+@pytest.mark.parametrize("model_text,new,expected", [
+    ("troopers", "troops", "troops"),
+    ("Troopers", "troops", "Troops"),
+    ("TROOPERS", "troops", "TROOPS"),
+    ("In line with", "according to", "According to"),
+    ("IN LINE WITH", "according to", "ACCORDING TO"),
+    ("A", "an", "An"),  # one capital letter is Title case, not UPPER
+    ("spy company", "spy agency", "spy agency"),
+])
+def test_carry_case(model_text, new, expected):
+    assert carry_case(model_text, new) == expected
+
+
+@pytest.mark.parametrize("word,article", [
+    ("hour", "an"), ("Hour", "an"), ("honest", "an"), ("heir", "an"),
+    ("university", "a"), ("European", "a"), ("user", "a"), ("one", "a"), ("once", "a"),
+    ("apple", "an"), ("umbrella", "an"), ("idea", "an"), ("order", "an"),
+    ("banana", "a"), ("house", "a"), ("statement", "a"),
+])
+def test_article_for(word, article):
+    assert article_for(word) == article
