@@ -1,0 +1,313 @@
+"""The real engine, end to end through repair.fix_and_explain, and the context model (lm.py).
+
+Cases are data (ftfy/proselint style): tests/cases/should_pass.json holds clean text that must
+come back unchanged at the default threshold; tests/cases/should_flag.json holds spun text with
+the spins it contains, as [spun, original] pairs. A case may carry "xfail": "reason" (a known
+false positive or miss); it is then run as a non-strict xfail: a fix shows up as XPASS in the summary.
+"""
+import functools
+import json
+import random
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import repair
+from repair.candidates import article_for
+from repair.lm import BOS, UNK, model
+from repair.tokens import tokenize
+
+CASES = Path(__file__).resolve().parent / "cases"
+
+
+def load_cases(name):
+    return json.loads((CASES / name).read_text(encoding="utf-8"))
+
+
+def params(name):
+    out = []
+    for case in load_cases(name):
+        marks = [pytest.mark.xfail(reason=case["xfail"], strict=False)] if case.get("xfail") else []
+        out.append(pytest.param(case, id=case["label"], marks=marks))
+    return out
+
+
+PASS_CASES = load_cases("should_pass.json")
+FLAG_CASES = load_cases("should_flag.json")
+
+
+@functools.lru_cache(maxsize=None)
+def run(text, min_confidence=None):
+    """fix_and_explain, memoised (each case is used by several tests)."""
+    if min_confidence is None:
+        return repair.fix_and_explain(text)
+    return repair.fix_and_explain(text, min_confidence=min_confidence)
+
+
+def restores(change, spun, original):
+    """Does ``change`` put ``original`` where ``spun`` stood (a/an in front may come along)?"""
+    return spun.lower() in change.old.lower() and original.lower() in change.new.lower()
+
+
+def describe(changes):
+    return [(c.old, c.new, round(c.confidence, 3)) for c in changes]
+
+
+# ---------------------------------------------------------------- should pass
+def test_case_files_are_well_formed():
+    for name, cases in (("should_pass.json", PASS_CASES), ("should_flag.json", FLAG_CASES)):
+        labels = [c["label"] for c in cases]
+        assert len(labels) == len(set(labels)), name
+        for c in cases:
+            assert set(c) <= {"label", "text", "expect", "keep", "xfail"}, (name, c["label"])
+            assert isinstance(c["text"], str) and c["text"].strip()
+            for pair in c["expect"]:
+                spun, original = pair
+                assert spun in c["text"], (c["label"], spun)
+            for name_ in c.get("keep", []):
+                assert name_ in c["text"], (c["label"], name_)
+    assert len(PASS_CASES) >= 18 and all(not c["expect"] for c in PASS_CASES)
+    assert all(c["expect"] for c in FLAG_CASES)
+
+
+@pytest.mark.parametrize("case", params("should_pass.json"))
+def test_clean_text_is_not_changed(case):
+    result = run(case["text"])
+    assert describe(result.changes) == []
+    assert result.text == case["text"]
+
+
+def test_clean_cases_as_one_document_are_not_changed():
+    doc = "\n".join(c["text"] for c in PASS_CASES if not c.get("xfail"))
+    result = run(doc)
+    assert describe(result.changes) == []
+    assert result.text == doc
+
+
+# ---------------------------------------------------------------- should flag
+# Measured on 2026-11-24 (engine at bd2993c plus the scorer work then in progress,
+# DEFAULT_THRESHOLD 0.8), over the 48 listed spins of should_flag.json:
+#   applied at the default threshold and equal to the expected original: 1 of 48
+#     (business report: "government" -> "executive")
+#   the engine's best suggestion for the span (any confidence) is the expected original: 14 of 48
+# The floors sit a little below; raise them as the engine improves.
+MIN_RESTORED_AT_DEFAULT = 1
+MIN_BEST_SUGGESTION_RIGHT = 11
+
+
+def _tally(results_attr):
+    hits, misses = [], []
+    for case in FLAG_CASES:
+        changes = getattr(run(case["text"]), results_attr)
+        for spun, original in case["expect"]:
+            (hits if any(restores(c, spun, original) for c in changes) else misses).append((spun, original))
+    return hits, misses
+
+
+def test_spun_text_is_restored_at_default_threshold():
+    hits, misses = _tally("changes")
+    assert len(hits) >= MIN_RESTORED_AT_DEFAULT, f"restored {hits}; missed {misses}"
+
+
+def test_best_suggestion_is_the_original():
+    hits, misses = _tally("suggestions")
+    assert len(hits) >= MIN_BEST_SUGGESTION_RIGHT, f"right: {hits}; wrong or none: {misses}"
+
+
+def test_spun_changes_at_default_threshold_are_listed_spins():
+    """Precision on spun text: every change applied at the default threshold touches a listed spin."""
+    wrong = []
+    for case in FLAG_CASES:
+        for c in run(case["text"]).changes:
+            if not any(spun.lower() in c.old.lower() for spun, _ in case["expect"]):
+                wrong.append((case["label"], c.old, c.new, round(c.confidence, 3)))
+    assert not wrong
+
+
+def test_gate_opens_on_spun_text_and_stays_shut_on_clean_text():
+    clean_doc = "\n".join(c["text"] for c in PASS_CASES)
+    clean_pi = run(clean_doc).spin_score
+    spun_pis = {c["label"]: run(c["text"]).spin_score for c in FLAG_CASES}
+    for label, pi in spun_pis.items():
+        assert 0.0 <= pi <= 1.0
+        assert pi > 2 * clean_pi, (label, pi, clean_pi)
+    clean_mean = np.mean([run(c["text"]).spin_score for c in PASS_CASES])
+    assert np.mean(list(spun_pis.values())) > 2 * clean_mean
+
+
+@pytest.mark.parametrize("min_confidence", [None, 0.0])
+@pytest.mark.parametrize("case", params("should_flag.json"))
+def test_names_are_never_changed(case, min_confidence):
+    """Even when every suggestion is applied (min_confidence 0), names stay as they are."""
+    text = case["text"]
+    result = run(text, min_confidence)
+    for name in case.get("keep", []):
+        assert result.text.count(name) == text.count(name), name
+        for m in re.finditer(re.escape(name), text):
+            touching = [c for c in result.suggestions if c.start < m.end() and m.start() < c.end]
+            assert not touching, (name, describe(touching))
+
+
+def test_kim_jong_un_and_russia_at_sentence_start_are_kept():
+    text = ("Russia has despatched greater than 5,000 troopers. Kim Jong Un informed the BBC, in line with "
+            "the spy company.\nRussia\u2019s warfare continues.")
+    result = run(text, 0.0)
+    assert result.text.startswith("Russia has ")
+    assert "Kim Jong Un " in result.text and "\nRussia\u2019s " in result.text
+
+
+def _case_pattern(s):
+    letters = [ch for ch in s if ch.isalpha()]
+    if len(letters) > 1 and all(ch.isupper() for ch in letters):
+        return "UPPER"
+    return "Title" if s[:1].isupper() else "lower"
+
+
+def test_case_is_carried_in_every_suggestion():
+    seen = set()
+    for case in FLAG_CASES:
+        for c in run(case["text"], 0.0).suggestions:
+            seen.add(_case_pattern(c.old))
+            assert _case_pattern(c.new) == _case_pattern(c.old) or not c.new, (c.old, c.new)
+    assert "Title" in seen, "no sentence-initial spin was suggested: the check above ran on nothing"
+
+
+def test_sentence_initial_capital_is_kept_in_the_output():
+    for case in FLAG_CASES:
+        text = case["text"]
+        out = run(text, 0.0).text
+        starts_in = [m.group(1) for m in re.finditer(r"(?:^|[.!?]\s+)(\w)", text, re.M)]
+        starts_out = [m.group(1) for m in re.finditer(r"(?:^|[.!?]\s+)(\w)", out, re.M)]
+        assert [s.isupper() for s in starts_in] == [s.isupper() for s in starts_out][:len(starts_in)]
+
+
+def test_uppercase_spin_gets_uppercase_original():
+    text = "THE TROOPERS WERE DESPATCHED TO THE BORDER.\nThe troopers were despatched to the border.\n"
+    for c in run(text, 0.0).suggestions:
+        if c.old.isupper():
+            assert c.new.isupper(), (c.old, c.new)
+
+
+def test_article_agrees_with_the_new_word():
+    """When a candidate needs the other article, the change takes the a/an along."""
+    from repair.spin import score_document
+
+    scored, _ = score_document("They issued an announcement on Tuesday, in line with the spy company.")
+    hyps = {(s.old, new) for s in scored for new in s.cands}
+    assert ("an announcement", "a statement") in hyps
+    for old, new in hyps:
+        words = new.split()
+        if old.split()[0].lower() in ("a", "an") and len(words) > 1 and words[0].lower() in ("a", "an"):
+            assert words[0].lower() == article_for(words[1]), (old, new)
+
+
+def test_article_in_suggestions_agrees():
+    for case in FLAG_CASES:
+        for c in run(case["text"], 0.0).suggestions:
+            words = c.new.split()
+            if len(words) > 1 and words[0].lower() in ("a", "an") and c.old.split()[0].lower() in ("a", "an"):
+                assert words[0].lower() == article_for(words[1]), (c.old, c.new)
+
+
+@pytest.mark.parametrize("case", params("should_flag.json"))
+def test_crlf_does_not_change_decisions(case):
+    """The same text with CRLF line ends gets the same edits with the same confidences."""
+    text = case["text"]
+    base, other = run(text, 0.0), run(text.replace("\n", "\r\n"), 0.0)
+    assert other.text == base.text.replace("\n", "\r\n")
+    assert [(c.old, c.new) for c in other.changes] == [(c.old, c.new) for c in base.changes]
+    for a, b in zip(base.changes, other.changes):
+        assert abs(a.confidence - b.confidence) < 0.02, (a.old, a.confidence, b.confidence)
+
+
+@pytest.mark.parametrize("case", params("should_flag.json") + params("should_pass.json"))
+def test_bom_does_not_change_edits_at_default_threshold(case):
+    text = case["text"]
+    base, other = run(text), run("\ufeff" + text)
+    assert other.text == "\ufeff" + base.text
+    assert [(c.start + 1, c.old, c.new) for c in base.changes] == [(c.start, c.old, c.new) for c in other.changes]
+
+
+@pytest.mark.xfail(strict=True, reason="U+FEFF is a token (see test_tokens): after a BOM the first word is not "
+                   "sentence-initial, so a capitalised first word is skipped as a name, and its context is <unk>")
+def test_bom_does_not_change_suggestions_for_the_first_word():
+    texts = ["Analysis fellows additionally stated the warfare would proceed for months.",
+             "Latest photographs rising from the warfare confirmed the studies."]
+    for text in texts:
+        first = text.split()[0]
+        base, other = run(text, 0.0), run("\ufeff" + text, 0.0)
+        assert [c.new for c in base.suggestions if c.old == first] == \
+            [c.new for c in other.suggestions if c.old == first], text
+
+
+def test_empty_and_blank_text():
+    for text in ("", " ", "\r\n\r\n", "\ufeff"):
+        result = repair.fix_and_explain(text)
+        assert result.text == text and result.changes == []
+
+
+# ---------------------------------------------------------------- the context model (lm.py)
+def _ids(sentence):
+    lm = model()
+    return [BOS] + [lm.word_id(t.norm) for t in tokenize(sentence)]
+
+
+def _score(sentence):
+    return float(model().score_windows([_ids(sentence)], [1])[0])
+
+
+@pytest.mark.parametrize("sentence", [
+    "The soldiers were sent to the border after the attack.",
+    "According to the report, the government will announce new measures next week.",
+    "She was born in London and studied history at the university.",
+])
+def test_natural_sentence_beats_shuffled(sentence):
+    words = sentence.rstrip(".").split()
+    rng = random.Random(0)
+    for _ in range(5):
+        shuffled = words[:]
+        while shuffled == words:
+            rng.shuffle(shuffled)
+        assert _score(sentence) > _score(" ".join(shuffled) + "."), shuffled
+
+
+@pytest.mark.parametrize("good,bad", [
+    ("a senior official told the BBC on Monday", "a senior official informed the BBC on Monday"),
+    ("South Korea's spy agency confirmed", "South Korea's spy company confirmed"),
+    ("troops were sent to the border", "troopers were despatched to the border"),
+    ("according to officials in Kyiv", "in line with officials in Kyiv"),
+])
+def test_original_wording_beats_spun_in_a_window(good, bad):
+    assert _score(good) > _score(bad)
+
+
+def test_score_rows_matches_score_windows():
+    lm = model()
+    rows = [_ids("the spy agency said"), _ids("the spy company said")]
+    width = max(map(len, rows))
+    arr = np.array([[-1] + r + [-1] * (width - len(r)) for r in rows], dtype=np.int64)
+    by_rows = lm.score_rows(arr, first=2)
+    by_windows = lm.score_windows(rows, [1, 1])
+    assert np.allclose(by_rows, by_windows)
+    assert by_rows[0] > by_rows[1]
+
+
+def test_word_ids_and_frequencies():
+    lm = model()
+    assert lm.word_id("the") not in (BOS, UNK)
+    assert lm.word_id("xqzzyvv") == UNK
+    assert lm.term_ids("spy agency") is not None and lm.term_ids("spy xqzzyvv") is None
+    assert lm.zipf("the") > lm.zipf("troops") > lm.zipf("troopers") > 0
+    assert lm.zipf("xqzzyvv") == 0
+    assert 6.5 < lm.zipf("the") < 8.0  # wordfreq gives "the" about 7.7
+
+
+def test_capitalised_share():
+    lm = model()
+    assert lm.capitalised_share("russia") > 0.5
+    assert lm.capitalised_share("kyiv") > 0.5
+    assert lm.capitalised_share("latest") < 0.5
+    assert lm.capitalised_share("troops") < 0.5
+    assert lm.capitalised_share("xqzzyvv") == 0.0
