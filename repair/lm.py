@@ -78,6 +78,12 @@ class ContextModel:
         pos = np.minimum(np.searchsorted(keys, q), len(keys) - 1)
         return np.where(keys[pos] == q, counts[pos], 0.0)
 
+    def unseen_pairs(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """1.0 where both ids are present (>= 0) and the bigram (a, b) was never counted, else 0.0."""
+        ok = (a >= 0) & (b >= 0)
+        q = (np.maximum(a, 0) << self.bits) | np.maximum(b, 0)
+        return (ok & (self._lookup(self.bi_keys, self.bi_counts, q) == 0)).astype(np.float64)
+
     def token_logprobs(self, u: np.ndarray, v: np.ndarray, w: np.ndarray) -> np.ndarray:
         """log S(w | u v) for arrays of ids; u or v may be -1 (no context)."""
         b = self.bits

@@ -10,7 +10,7 @@ from .changes import Change, apply_changes
 
 __all__ = ["Options", "Result", "DEFAULT_THRESHOLD", "fix_and_explain", "check", "fix"]
 
-DEFAULT_THRESHOLD = 0.9  # chosen with scripts/tune_spin.py: <= 0.2 false edits per 1k clean words
+DEFAULT_THRESHOLD = 0.8  # = lexicons/spin_model.json "threshold", picked by scripts/train_spin.py
 
 
 @dataclass(frozen=True)

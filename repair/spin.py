@@ -1,26 +1,30 @@
-"""Stages 3-4 for spinning: score candidates in context, estimate the spin rate, decide.
+"""Stages 3-4 for spinning: evidence for every candidate in context, then a trained decision.
 
-For an observed span s with context L _ R and a candidate original c (DESIGN.md):
+For an observed span s with context L _ R and a candidate original c (DESIGN.md's
+noisy channel), the evidence is:
 
-    odds(c) = P(L c R) / P(L s R)  ·  P(s | c)  ·  π / (1 − π)
+* context: log P(L c R) − log P(L s R), the context model's score of the whole
+  window (two tokens each side), in total and per token;
+* channel: how many synonyms c has (a spinner choosing among many rarely picks s),
+  which thesaurus and direction paired them, how many tokens c adds or drops, and
+  how much rarer s is than c;
+* the span: whether c has the best context score of its span, and its margin;
+* collocations: how many of the spun wording's edge word pairs ("spy company") the
+  corpus never saw, and the same for each candidate in its place;
+* the block (a paragraph between blank lines): the share of its adjacent word pairs
+  the corpus never saw, and its summed positive context gain per word, both smoothed
+  toward clean text. This is the document gate: spinners break collocations, so a
+  spun block has more unseen pairs, and every candidate in it is judged with that.
 
-* P(L x R): the context model's score of the whole window (two tokens each side);
-* P(s | c): the channel. A spinner that rewrites c picks one of c's synonyms, so
-  P(s | c) ≈ 1 / |synonyms(c)|^β, adjusted by where the pair came from and by
-  how many tokens the candidate adds or drops;
-* π: the spin rate, estimated by EM over the text's own spans: each span's
-  posterior of being spun updates π, which updates the posteriors. Clean text
-  drives π toward zero and every edit with it: that is the gate. It is estimated
-  for the whole input and then per block (paragraphs separated by blank lines),
-  each block's rate shrunk toward the input's, so one clean article in a spun
-  batch, or one spun paragraph in a clean file, is judged on its own evidence.
-
-The posterior of each hypothesis among {s unchanged, c1, c2, ...} is the
-confidence. Each span's best candidate is a suggestion; suggestions are taken
-best-first so that no two overlap.
+A logistic model (lexicons/spin_model.json, trained by scripts/train_spin.py on
+held-out Wikipedia, half spun synthetically) turns the features into P(c is the
+original). Each span's best candidate is a suggestion with that probability as its
+confidence; suggestions are taken best-first so that no two overlap.
 """
 from __future__ import annotations
 
+import functools
+import json
 import math
 import re
 from dataclasses import dataclass
@@ -29,6 +33,7 @@ import numpy as np
 
 from .candidates import MAX_IDS, MOBY_FWD, MOBY_REV, WN_REL, WN_SYN, article_for, carry_case, propose
 from .changes import Candidate, Change
+from .data import MissingDataError, lexicon_dir
 from .lm import BOS, model
 from .tokens import Token, lm_form, tokenize
 
@@ -40,20 +45,25 @@ _BLOCK_BREAK = re.compile(r"\n[ \t\r\f\v]*\n")
 RULE = "spin.thesaurus"
 
 
+FEATURES = ("bias", "gain", "gain_per_token", "log_degree", "moby_fwd", "moby_rev", "wordnet", "wordnet_rel",
+            "length_change", "rarity", "spun_log_freq", "top_gain", "margin", "spun_unseen", "cand_unseen",
+            "block_unseen", "block_gain")
+
+
 @dataclass(frozen=True)
 class SpinParams:
-    """Scorer parameters; defaults picked by scripts/tune_spin.py on held-out Wikipedia
-    (synthetic thesaurus spins and clean paragraphs), never on the gold annotations."""
-    gain_scale: float = 0.7  # γ: temperature on the context log-ratio (backoff scores are overconfident)
-    channel_weight: float = 1.0  # β in P(s|c) ∝ degree(c)^-β
-    flag_bonus: tuple = ((MOBY_FWD, 0.7), (WN_SYN, 0.7), (MOBY_REV, 0.0), (WN_REL, -0.7))
-    length_penalty: float = 2.0  # nats per token the candidate adds or drops
-    rarity_weight: float = 0.0  # ρ: weight of ln count(c) − ln count(s) (spun words are rarer)
-    prior_a: float = 0.5  # Beta prior on the input's π: a spins in a + b opportunities
-    prior_b: float = 100.0
-    block_strength: float = 40.0  # pseudo-opportunities a block's π borrows from the input's
-    em_rounds: int = 8
+    """The decision model: logistic weights over FEATURES, trained by scripts/train_spin.py
+    (lexicons/spin_model.json) on held-out Wikipedia, never on the gold annotations."""
+    weights: tuple[float, ...] = ()
     max_options: int = 40
+
+    @staticmethod
+    @functools.lru_cache(maxsize=1)
+    def shipped() -> "SpinParams":
+        model_json = json.loads((lexicon_dir() / "spin_model.json").read_text(encoding="utf-8"))
+        if tuple(model_json["features"]) != FEATURES:
+            raise MissingDataError("lexicons/spin_model.json was trained on other features; retrain it")
+        return SpinParams(tuple(float(w) for w in model_json["weights"]))
 
 
 @dataclass
@@ -70,6 +80,10 @@ class Scored:
     flags: np.ndarray  # thesaurus sources of each pair
     dlen: np.ndarray  # tokens the candidate adds (+) or drops (-)
     dfreq: np.ndarray  # ln count(c) − ln count(s), by their rarest tokens
+    spun_log_freq: float = 0.0  # ln(1 + count) of the spun wording's rarest token
+    spun_unseen: float = 0.0  # how many of the spun wording's two edge word pairs the corpus never saw
+    cand_unseen: np.ndarray | None = None  # the same for each candidate in the spun wording's place
+    block_unseen: float = 0.0  # share of the block's adjacent word pairs the corpus never saw (smoothed)
     block: int = 0
     log_odds: np.ndarray | None = None  # per candidate, without the π term
     posteriors: np.ndarray | None = None
@@ -105,20 +119,73 @@ def _skip_token(tokens: list[Token], text: str, lm):
 
 
 # ---------------------------------------------------------------- scoring
-def score_document(text: str, params: SpinParams = SpinParams()) -> tuple[list[Scored], float]:
-    """Every span with candidates, scored and with confidences; and the input's spin rate π."""
+def score_document(text: str, params: SpinParams | None = None) -> tuple[list[Scored], float]:
+    """Every span with candidates, scored and with confidences; and the text's spin rate."""
+    params = params or SpinParams.shipped()
     tokens = tokenize(text)
     scored, block_of = evidence(text, tokens, params.max_options)
     return scored, decide_rates(scored, params, tokens, block_of)
 
 
-def decide_rates(scored: list[Scored], params: SpinParams, tokens: list[Token], block_of: list[int]) -> float:
-    """Combine each candidate's evidence into log odds, then run the gate (sets confidences)."""
-    table = np.array([max((b for f, b in params.flag_bonus if x & f), default=0.0) for x in range(16)])
+def features(scored: list[Scored], tokens: list[Token], block_of: list[int]) -> list[np.ndarray]:
+    """The FEATURES matrix of each span's candidates, block-level evidence included."""
+    if not scored:
+        return []
+    n_blocks = max(block_of) + 1
+    words = np.bincount([block_of[k] for k, t in enumerate(tokens) if t.is_word], minlength=n_blocks)
+    gain = np.zeros(n_blocks)
     for s in scored:
-        s.log_odds = (params.gain_scale * s.gains - params.channel_weight * s.log_degree + table[s.flags]
-                      - params.length_penalty * np.abs(s.dlen) + params.rarity_weight * s.dfreq)
-    return _gate(scored, params, tokens, block_of) if scored else 0.0
+        if s.first == s.last:  # single tokens only, so overlapping spans are not counted twice
+            gain[s.block] += max(float(s.gains.max()), 0.0)
+    block_gain = gain / (words + 50)  # smoothed toward no gain in 50 words: short blocks say little
+    out = []
+    for s in scored:
+        n = len(s.cands)
+        g = s.gains
+        top = g.max()
+        second = np.partition(g, -2)[-2] if n > 1 else top - 10.0
+        f = np.empty((n, len(FEATURES)))
+        f[:, 0] = 1.0
+        f[:, 1] = g
+        f[:, 2] = g / np.maximum(s.last - s.first + 1, s.last - s.first + 1 + s.dlen)
+        f[:, 3] = s.log_degree
+        f[:, 4] = (s.flags & MOBY_FWD) > 0
+        f[:, 5] = (s.flags & MOBY_REV) > 0
+        f[:, 6] = (s.flags & WN_SYN) > 0
+        f[:, 7] = (s.flags & WN_REL) > 0
+        f[:, 8] = np.abs(s.dlen)
+        f[:, 9] = s.dfreq
+        f[:, 10] = s.spun_log_freq
+        f[:, 11] = g == top
+        f[:, 12] = np.where(g == top, top - second, g - top)
+        f[:, 13] = s.spun_unseen
+        f[:, 14] = s.cand_unseen
+        f[:, 15] = s.block_unseen
+        f[:, 16] = block_gain[s.block]
+        out.append(f)
+    return out
+
+
+def decide_rates(scored: list[Scored], params: SpinParams, tokens: list[Token], block_of: list[int]) -> float:
+    """Stage 4a: each candidate's probability of being the original; returns the text's spin rate
+    (expected spins per word)."""
+    if not scored:
+        return 0.0
+    w = np.array(params.weights)
+    expected = 0.0
+    for s, f in zip(scored, features(scored, tokens, block_of)):
+        z = f @ w
+        s.log_odds = z
+        p = 1.0 / (1.0 + np.exp(-z))
+        # the span is spun by at most one original: renormalise when the candidates claim more
+        total = p.sum()
+        s.posteriors = p / total if total > 1.0 else p
+        s.best = int(np.argmax(s.posteriors))
+        s.confidence = float(s.posteriors[s.best])
+        if s.first == s.last:
+            expected += min(float(total), 1.0)
+    n_words = sum(1 for t in tokens if t.is_word)
+    return min(expected / max(n_words, 1), 1.0)
 
 
 def evidence(text: str, tokens: list[Token], max_options: int) -> tuple[list[Scored], list[int]]:
@@ -220,6 +287,8 @@ def evidence(text: str, tokens: list[Token], max_options: int) -> tuple[list[Sco
         m[rows, 2 + row_len + r] = right[row_group, r]
     scores = lm.score_rows(m)
     gains = scores[n_groups:] - scores[cand_group]
+    unseen = lm.unseen_pairs(m[:, 1], m[:, 2]) + lm.unseen_pairs(m[rows, 1 + row_len], m[rows, 2 + row_len])
+    block_unseen = _block_unseen(text, tokens, ids, block_of, lm)
 
     spun_freq = np.array([math.log1p(min(lm.uni[i] for i in ids[f:l + 1])) for f, l in ranges])
     dfreq = np.concatenate(logfreq) - spun_freq[cand_group]
@@ -235,8 +304,34 @@ def evidence(text: str, tokens: list[Token], max_options: int) -> tuple[list[Sco
             continue
         start, end = tokens[first].start, tokens[last].end
         out.append(Scored(start, end, first, last, text[start:end], [texts[k] for k in sel], gains[sel],
-                          logdeg_all[sel], flags_all[sel], dlen[sel], dfreq[sel], block_of[first]))
+                          logdeg_all[sel], flags_all[sel], dlen[sel], dfreq[sel], float(spun_freq[g]),
+                          float(unseen[g]), unseen[n_groups + sel], float(block_unseen[block_of[first]]),
+                          block_of[first]))
     return out, block_of
+
+
+UNSEEN_PRIOR = (0.13, 30.0)  # typical clean share of unseen word pairs, and its weight in pairs
+
+
+def _block_unseen(text: str, tokens: list[Token], ids: list[int], block_of: list[int], lm) -> np.ndarray:
+    """Per block: the share of adjacent in-vocabulary word pairs the corpus never saw.
+
+    Spinners break collocations ("spy company"), so spun text has more of them; the share is
+    smoothed toward clean text's so that a short block says little."""
+    n_blocks = max(block_of) + 1
+    a, b, blk = [], [], []
+    for k in range(len(tokens) - 1):
+        if tokens[k].is_word and tokens[k + 1].is_word and ids[k] > 1 and ids[k + 1] > 1 \
+                and "\n" not in text[tokens[k].end:tokens[k + 1].start]:
+            a.append(ids[k])
+            b.append(ids[k + 1])
+            blk.append(block_of[k])
+    if not a:
+        return np.full(n_blocks, UNSEEN_PRIOR[0])
+    miss = lm.unseen_pairs(np.array(a, dtype=np.int64), np.array(b, dtype=np.int64))
+    share, weight = UNSEEN_PRIOR
+    return ((np.bincount(blk, weights=miss, minlength=n_blocks) + share * weight)
+            / (np.bincount(blk, minlength=n_blocks) + weight))
 
 
 def _lines_and_blocks(text: str, tokens: list[Token]) -> tuple[list[int], list[int]]:
@@ -254,82 +349,8 @@ def _lines_and_blocks(text: str, tokens: list[Token]) -> tuple[list[int], list[i
     return line_of, block_of
 
 
-# ---------------------------------------------------------------- the gate
-def _posteriors(lo: np.ndarray, logit_pi: float) -> np.ndarray:
-    """Posterior of each candidate, given its log odds and the prior log odds of a spin."""
-    z = lo + logit_pi
-    m = max(0.0, float(z.max()))
-    e = np.exp(z - m)
-    return e / (math.exp(-m) + e.sum())
-
-
-class _Flat:
-    """All spans' candidate log odds in one array, for EM rounds without Python loops."""
-
-    def __init__(self, scored: list[Scored], n_tokens: int) -> None:
-        self.lo = np.concatenate([s.log_odds for s in scored])
-        sizes = np.array([len(s.log_odds) for s in scored])
-        self.starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-        self.seg = np.repeat(np.arange(len(scored)), sizes)
-        first = np.array([s.first for s in scored])
-        length = np.array([s.last - s.first + 1 for s in scored])
-        # each span spreads its spin probability over the tokens it covers; a token counts
-        # the most probable spin covering it, so overlapping spans are not counted twice
-        self.tok = np.concatenate([np.arange(f, f + n) for f, n in zip(first, length)])
-        self.tok_seg = np.repeat(np.arange(len(scored)), length)
-        self.length = length
-        self.n_tokens = n_tokens
-
-    def spin_prob(self, logit: np.ndarray) -> np.ndarray:
-        """P(span is spun) for every span, given a prior logit per span."""
-        z = self.lo + logit[self.seg]
-        m = np.maximum(np.maximum.reduceat(z, self.starts), 0.0)
-        e = np.exp(z - m[self.seg])
-        mass = np.add.reduceat(e, self.starts)
-        return mass / (np.exp(-m) + mass)
-
-    def expected_spins(self, p: np.ndarray, mask: np.ndarray | None = None) -> float:
-        per_tok = np.zeros(self.n_tokens)
-        share = (p / self.length)[self.tok_seg]
-        if mask is not None:
-            share = share * mask[self.tok_seg]
-        np.maximum.at(per_tok, self.tok, share)
-        return float(per_tok.sum())
-
-
-def _gate(scored: list[Scored], params: SpinParams, tokens: list[Token], block_of: list[int]) -> float:
-    """Estimate π for the input, then for each block; set every span's confidence."""
-    flat = _Flat(scored, len(tokens))
-    a, b = params.prior_a, params.prior_b
-    n_words = sum(1 for t in tokens if t.is_word)
-    pi = a / (a + b)
-    for _ in range(params.em_rounds):
-        p = flat.spin_prob(np.full(len(scored), math.log(pi / (1 - pi))))
-        pi = min(max((flat.expected_spins(p) + a) / (n_words + a + b), 1e-6), 0.5)
-    pi_doc = pi
-
-    blocks = np.array([s.block for s in scored])
-    n_blocks = int(blocks.max()) + 1
-    words_in = np.bincount([block_of[k] for k, t in enumerate(tokens) if t.is_word], minlength=n_blocks)
-    kappa = params.block_strength
-    a_b, b_b = kappa * pi_doc, kappa * (1 - pi_doc)
-    pis = np.full(n_blocks, pi_doc)
-    for _ in range(params.em_rounds):
-        p = flat.spin_prob(np.log(pis / (1 - pis))[blocks])
-        per_tok = np.zeros(len(tokens))
-        np.maximum.at(per_tok, flat.tok, (p / flat.length)[flat.tok_seg])
-        expected = np.bincount(block_of, weights=per_tok, minlength=n_blocks)
-        pis = np.clip((expected + a_b) / (words_in + a_b + b_b), 1e-6, 0.5)
-    logits = np.log(pis / (1 - pis))
-    for s in scored:
-        s.posteriors = _posteriors(s.log_odds, float(logits[s.block]))
-        s.best = int(np.argmax(s.posteriors))
-        s.confidence = float(s.posteriors[s.best])
-    return pi_doc
-
-
 # ---------------------------------------------------------------- decisions
-def suggest(text: str, params: SpinParams = SpinParams(), top: int = 5,
+def suggest(text: str, params: SpinParams | None = None, top: int = 5,
             floor: float = 0.01) -> tuple[list[Change], float]:
     """Best-first, non-overlapping spin suggestions with confidence >= ``floor``."""
     scored, pi = score_document(text, params)
@@ -347,7 +368,7 @@ def decisions(scored: list[Scored], pi: float, top: int = 5, floor: float = 0.01
         new = s.cands[s.best]
         ranked = tuple(Candidate(s.cands[k], float(s.posteriors[k])) for k in s.ranked()[:top])
         reason = (f"context favours {new!r} over {s.old!r} by {s.gains[s.best]:+.1f} nats; "
-                  f"text spin rate {pi:.2f}")
+                  f"text spin rate {pi:.3f} per word")
         changes.append(Change(s.start, s.end, s.old, new, RULE, s.confidence, ranked, reason))
     changes.sort(key=lambda c: c.start)
     return changes
