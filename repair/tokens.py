@@ -12,8 +12,11 @@ from dataclasses import dataclass
 __all__ = ["Token", "tokenize", "lm_form", "TOKEN_RE"]
 
 # A word is letters (with inner apostrophes: don't, Korea’s); a number keeps its
-# inner separators (10,000 / 3.5); anything else that is not space is one token.
-TOKEN_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*|\d+(?:[.,]\d+)*|[^\w\s]|_", re.UNICODE)
+# inner separators (10,000 / 3.5); anything else that is not space is one token,
+# except invisible format characters (BOM, zero-width space/joiners, word joiner,
+# soft hyphen), which are left between tokens like space.
+_INVISIBLE = "\ufeff\u200b\u200c\u200d\u2060\u00ad"
+TOKEN_RE = re.compile(rf"[^\W\d_]+(?:['’][^\W\d_]+)*|\d+(?:[.,]\d+)*|[^\w\s{_INVISIBLE}]|_", re.UNICODE)
 _DIGIT = re.compile(r"\d")
 
 
