@@ -85,7 +85,7 @@ def main() -> None:
     ap.add_argument("--shared", type=Path, default=Path(__file__).resolve().parent.parent.parent / "shared")
     ap.add_argument("--paragraphs", type=int, default=1200)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--max-false", type=float, default=0.2, help="false edits per 1k clean words allowed")
+    ap.add_argument("--max-false", type=float, default=0.1, help="false edits per 1k clean words allowed")
     ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parent.parent / "lexicons" / "spin_model.json")
     args = ap.parse_args()
     rng = random.Random(args.seed)
