@@ -22,6 +22,7 @@ __all__ = ["Thesaurus", "thesaurus", "Span", "Proposal", "propose", "carry_case"
 
 MOBY_FWD, MOBY_REV, WN_SYN, WN_REL = 1, 2, 4, 8
 MAX_SPAN = 4
+MAX_OPTIONS = 40  # candidate originals kept per spun key, commonest first
 _INFLECTED = {"NNS", "VBD", "VBN", "VBG", "VBZ", "JJR", "JJS", "RBR", "RBS"}
 _VERB_TAGS = {"VBD", "VBN", "VBG", "VBZ"}
 _JOINER = re.compile(r"^[-'’]$")
@@ -243,7 +244,7 @@ _CACHE: dict[tuple[str, bool, int], OptionSet] = {}
 
 
 def propose(text: str, tokens: list[Token], lm, skip_token=lambda i: False,
-            max_options: int = 40) -> list[Proposal]:
+            max_options: int = MAX_OPTIONS) -> list[Proposal]:
     """Candidate originals for every span; ``skip_token(i)`` vetoes spans that contain token i.
 
     ``lm.term_ids(term)`` gives a term's context-model ids (None if a token is unknown) and

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .candidates import MAX_IDS, MOBY_FWD, MOBY_REV, WN_REL, WN_SYN, article_for, carry_case, propose
+from .candidates import MAX_IDS, MAX_OPTIONS, MOBY_FWD, MOBY_REV, WN_REL, WN_SYN, article_for, carry_case, propose
 from .changes import Candidate, Change
 from .data import MissingDataError, lexicon_dir
 from .lm import BOS, model
@@ -54,8 +54,12 @@ FEATURES = ("bias", "gain", "gain_per_token", "log_degree", "moby_fwd", "moby_re
 class SpinParams:
     """The decision model: logistic weights over FEATURES, trained by scripts/train_spin.py
     (lexicons/spin_model.json) on held-out Wikipedia, never on the gold annotations."""
-    weights: tuple[float, ...] = ()
-    max_options: int = 40
+    weights: tuple[float, ...]
+    max_options: int = MAX_OPTIONS
+
+    def __post_init__(self) -> None:
+        if len(self.weights) != len(FEATURES):
+            raise ValueError(f"SpinParams needs {len(FEATURES)} weights (one per FEATURES), got {len(self.weights)}")
 
     @staticmethod
     @functools.lru_cache(maxsize=1)

@@ -17,7 +17,6 @@ import lzma
 import subprocess
 import sys
 import time
-from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -107,7 +106,7 @@ def main() -> None:
     remap[0] = 0
     remap[np.array(keep, dtype=np.int64)] = np.arange(2, len(keep) + 2)
     ids = remap[ids]
-    del remap, counts
+    del remap
     uni = np.bincount(ids, minlength=len(vocab)).astype(np.int64)
     uni[0] = 0
     # share of each word's occurrences that are capitalised, in per mille: names are near 1000

@@ -19,7 +19,6 @@ the size of the spinner's choice when it rewrote that original (the channel prio
 from __future__ import annotations
 
 import argparse
-import io
 import lzma
 import re
 import sys

@@ -26,7 +26,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from repair import spin  # noqa: E402
 from repair.changes import apply_changes  # noqa: E402
-from repair.candidates import MOBY_FWD, WN_SYN, _forms, inflect_term, thesaurus  # noqa: E402
+from repair.candidates import MAX_OPTIONS, MOBY_FWD, WN_SYN, _forms, inflect_term, thesaurus  # noqa: E402
 from repair.lm import model  # noqa: E402
 from repair.tokens import tokenize  # noqa: E402
 from scripts.build_ngrams import corpus_lines  # noqa: E402
@@ -107,7 +107,7 @@ def main() -> None:
 
     def prepare(text):
         toks = tokenize(text)
-        scored, block_of = spin.evidence(text, toks, spin.SpinParams().max_options)
+        scored, block_of = spin.evidence(text, toks, MAX_OPTIONS)
         return text, toks, scored, block_of
 
     X, y = [], []
@@ -134,7 +134,7 @@ def main() -> None:
     table = []
     for thr in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.98):
         ok = wrong = false = fp = 0
-        for (text, toks, scored, block_of), gold in sel_spun_ev:
+        for (_text, toks, scored, block_of), gold in sel_spun_ev:
             pi = spin.decide_rates(scored, params, toks, block_of)
             for c in spin.decisions(scored, pi, floor=thr):
                 g = gold.get(c.start)
@@ -143,7 +143,7 @@ def main() -> None:
                     wrong += c.new.lower() != g[1]
                 else:
                     false += 1
-        for text, toks, scored, block_of in sel_clean_ev:
+        for _text, toks, scored, block_of in sel_clean_ev:
             pi = spin.decide_rates(scored, params, toks, block_of)
             fp += len(spin.decisions(scored, pi, floor=thr))
         before = after = 0

@@ -25,3 +25,11 @@ def test_default_threshold_is_the_one_training_chose():
 def test_model_states_its_provenance():
     model = json.loads(MODEL.read_text(encoding="utf-8"))
     assert "held-out" in model["about"] and model["training"]["events"] > 0
+
+
+def test_params_with_the_wrong_number_of_weights_fail_loudly():
+    import pytest
+
+    with pytest.raises(ValueError, match="weights"):
+        spin.SpinParams(())
+    assert len(spin.SpinParams.shipped().weights) == len(spin.FEATURES)
