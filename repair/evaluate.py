@@ -1,0 +1,538 @@
+"""``repair eval``: how well the engine undoes a spinner, measured on aligned pairs.
+
+Input is JSONL, one ``{"original": ..., "spun": ...}`` object a line.  The design:
+
+* **One engine pass per pair.**  The engine is a function ``text -> list[Change]``
+  returning every scored, non-overlapping suggestion (by default
+  ``repair.fix_and_explain(spun, min_confidence=0.0).suggestions``).  The repair
+  at threshold *t* is ``apply_changes(spun, [c for c in suggestions if
+  c.confidence >= t])``, so a single pass serves every threshold.  Tests inject
+  a fake engine and never load the tables.
+* **Tokens.**  Texts are compared as ``repair.tokens`` tokens (words, numbers,
+  punctuation), NFKC-normalised, with the curly apostrophe straightened and case
+  folded.  "Words" (for rates per 1,000 words) are the tokens that start with a
+  letter or digit.
+* **Reversal** = 1 - Σ dist(repaired, original) / Σ dist(spun, original) over
+  all pairs, where dist is the token-level Levenshtein distance: the share of the
+  spinner's token edits undone; negative when the repair makes things worse.
+* **Edit precision and recall.**  The spun tokens are aligned to the original
+  ones with :mod:`difflib`.  ``equal`` blocks and equal-length ``replace`` blocks
+  map token by token; every other block (``replace`` of unequal length,
+  ``insert``, ``delete``) only as a whole, so a change touching one is judged on
+  the whole block.  Each suggestion is judged once, independent of thresholds:
+
+  - *false*: the spinner left its region alone (an edit on clean text);
+  - *correct*: its region was spun and the change restores the original tokens
+    there exactly;
+  - *wrong*: its region was spun and the change does not restore it.
+
+  Precision = correct / applied.  Spinner edits are the ``replace`` blocks of
+  the alignment; one is *restored* when correct changes cover all of it, and
+  recall = restored / spinner edits (equal to correct changes / spinner edits
+  when each change restores one block, and never above 1).
+"""
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import time
+import unicodedata
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .changes import Change, apply_changes
+from .textio import InputError, read_text
+from .tokens import tokenize
+
+__all__ = [
+    "DEFAULT_GRID",
+    "Counts",
+    "Engine",
+    "Pair",
+    "PairRun",
+    "PlotUnavailable",
+    "Report",
+    "Row",
+    "build_report",
+    "default_engine",
+    "evaluate",
+    "judge",
+    "levenshtein",
+    "norm_tokens",
+    "parse_pairs",
+    "plot_curve",
+    "read_pairs",
+    "render_text",
+    "require_matplotlib",
+    "run_pairs",
+]
+
+Engine = Callable[[str], list[Change]]
+DEFAULT_GRID = tuple(round(k / 10, 1) for k in range(1, 10))  # 0.1 ... 0.9
+PLOT_HINT = 'pip install "repair[plot]"'
+
+CORRECT, WRONG, FALSE = "correct", "wrong", "false"
+
+
+# --------------------------------------------------------------------- tokens, distance
+
+def _norm(token: str) -> str:
+    return unicodedata.normalize("NFKC", token).replace("\u2019", "'").casefold()
+
+
+def norm_tokens(text: str) -> list[str]:
+    """The compared form of ``text``: normalised, case-folded tokens."""
+    return [_norm(t.text) for t in tokenize(text)]
+
+
+def _word_count(tokens: Iterable[str]) -> int:
+    return sum(1 for t in tokens if t[:1].isalnum())
+
+
+def levenshtein(a: Sequence[str], b: Sequence[str]) -> int:
+    """Token-level edit distance (insert, delete, substitute: cost 1 each).
+
+    Common prefix and suffix are dropped first; the rest is a dynamic programme
+    vectorised one row at a time, so 1,000-token paragraphs take milliseconds.
+    """
+    a, b = _trim_common(list(a), list(b))
+    if not a or not b:
+        return len(a) + len(b)
+    if len(a) > len(b):  # loop over the shorter sequence, vectorise over the longer
+        a, b = b, a
+    ids: dict[str, int] = {}
+    x = [ids.setdefault(t, len(ids)) for t in a]
+    y = np.array([ids.setdefault(t, len(ids)) for t in b])
+    idx = np.arange(len(y) + 1)
+    prev = idx.copy()
+    for i, xi in enumerate(x, 1):
+        row = np.empty_like(prev)
+        row[0] = i
+        np.minimum(prev[1:] + 1, prev[:-1] + (y != xi), out=row[1:])
+        # insertions within the row: cur[j] = min over k <= j of row[k] + (j - k)
+        prev = np.minimum.accumulate(row - idx) + idx
+    return int(prev[-1])
+
+
+def _trim_common(a: list[str], b: list[str]) -> tuple[list[str], list[str]]:
+    lo = 0
+    while lo < len(a) and lo < len(b) and a[lo] == b[lo]:
+        lo += 1
+    hi = 0
+    while hi < len(a) - lo and hi < len(b) - lo and a[-1 - hi] == b[-1 - hi]:
+        hi += 1
+    return a[lo:len(a) - hi], b[lo:len(b) - hi]
+
+
+# --------------------------------------------------------------------- input
+
+@dataclass(frozen=True)
+class Pair:
+    original: str
+    spun: str
+    line: int  # 1-based line number in the input file
+
+
+def read_pairs(path: str, limit: int | None = None) -> list[Pair]:
+    """Read a JSONL file of pairs; every problem is an :class:`InputError` naming the line."""
+    return parse_pairs(read_text(path), path, limit)
+
+
+def parse_pairs(data: str, name: str, limit: int | None = None) -> list[Pair]:
+    pairs: list[Pair] = []
+    for number, line in enumerate(data.removeprefix("\ufeff").split("\n"), 1):
+        if limit is not None and len(pairs) >= limit:
+            break
+        if line.strip():
+            pairs.append(_parse_line(line, name, number))
+    if not pairs:
+        raise InputError(f"{name}: no pairs (the file is empty)")
+    return pairs
+
+
+def _parse_line(line: str, name: str, number: int) -> Pair:
+    where = f"{name}:{number}"
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{where}: invalid JSON ({exc.msg} at column {exc.colno})") from None
+    if not isinstance(obj, dict):
+        raise InputError(f'{where}: expected an object with "original" and "spun"')
+    for key in ("original", "spun"):
+        if key not in obj:
+            raise InputError(f'{where}: missing field "{key}"')
+        if not isinstance(obj[key], str):
+            raise InputError(f'{where}: field "{key}" must be a string')
+    return Pair(obj["original"], obj["spun"], number)
+
+
+# --------------------------------------------------------------------- engine pass
+
+def default_engine(text: str) -> list[Change]:
+    """Every suggestion of the real engine (tables load on the first call)."""
+    from .pipeline import fix_and_explain
+
+    return list(fix_and_explain(text, min_confidence=0.0).suggestions)
+
+
+@dataclass(frozen=True)
+class Judged:
+    change: Change
+    verdict: str  # CORRECT, WRONG or FALSE
+    span: tuple[int, int]  # spun-token range the verdict covers (whole blocks where needed)
+
+
+@dataclass
+class PairRun:
+    """One pair after its engine pass: the suggestions, judged, and what to measure against."""
+    pair: Pair
+    original: list[str]
+    spun: list[str]
+    judged: list[Judged]
+    edits: list[tuple[int, int]]  # spun-token ranges of the spinner's replace blocks
+    dist_spun: int
+    words: int
+
+
+def run_pairs(pairs: Sequence[Pair], engine: Engine = default_engine,
+              on_pair: Callable[[], None] | None = None) -> list[PairRun]:
+    """Run the engine once per pair and judge its suggestions."""
+    runs = []
+    for pair in pairs:
+        runs.append(judge(pair, engine(pair.spun)))
+        if on_pair is not None:
+            on_pair()
+    return runs
+
+
+def judge(pair: Pair, suggestions: Sequence[Change]) -> PairRun:
+    original, spun_toks = norm_tokens(pair.original), tokenize(pair.spun)
+    spun = [_norm(t.text) for t in spun_toks]
+    aligner = _Alignment(spun, original)
+    starts, ends = [t.start for t in spun_toks], [t.end for t in spun_toks]
+    judged = []
+    for change in sorted(suggestions, key=lambda c: (c.start, c.end)):
+        i1, i2 = _token_range(starts, ends, change)
+        new = _new_tokens(pair.spun, spun_toks, i1, i2, change)
+        judged.append(aligner.judge(change, i1, i2, new))
+    return PairRun(pair, original, spun, judged, aligner.replace_blocks(),
+                   levenshtein(spun, original), _word_count(original))
+
+
+def _token_range(starts: list[int], ends: list[int], change: Change) -> tuple[int, int]:
+    """Indices of the spun tokens the change overlaps (empty range at its position if none)."""
+    i1 = bisect_right(ends, change.start)
+    i2 = bisect_left(starts, change.end) if change.end > change.start else i1
+    return i1, max(i1, i2)
+
+
+def _new_tokens(text: str, toks, i1: int, i2: int, change: Change) -> list[str]:
+    """The tokens standing at [i1, i2) after the change (whole tokens, even if it cut one)."""
+    lo = min(toks[i1].start, change.start) if i1 < i2 else change.start
+    hi = max(toks[i2 - 1].end, change.end) if i1 < i2 else change.end
+    return norm_tokens(text[lo:change.start] + change.new + text[change.end:hi])
+
+
+class _Alignment:
+    """difflib's alignment of spun to original tokens, with span mapping."""
+
+    def __init__(self, spun: list[str], original: list[str]):
+        self.spun, self.original = spun, original
+        matcher = difflib.SequenceMatcher(a=spun, b=original, autojunk=False)
+        self.ops = matcher.get_opcodes()
+
+    @staticmethod
+    def _positional(op) -> bool:
+        tag, a1, a2, b1, b2 = op
+        return tag == "equal" or (tag == "replace" and a2 - a1 == b2 - b1)
+
+    def _start(self, i: int) -> tuple[int, int]:
+        """(spun, original) positions where a span starting at spun token i begins."""
+        for op in self.ops:
+            _, a1, a2, b1, _ = op
+            if a1 <= i < a2:
+                return (i, b1 + i - a1) if self._positional(op) else (a1, b1)
+        return len(self.spun), len(self.original)
+
+    def _end(self, i: int) -> tuple[int, int]:
+        """(spun, original) positions where a span ending before spun token i ends."""
+        for op in self.ops:
+            _, a1, a2, b1, b2 = op
+            if a1 < i <= a2:
+                return (i, b1 + i - a1) if self._positional(op) else (a2, b2)
+        return 0, 0
+
+    def judge(self, change: Change, i1: int, i2: int, new: list[str]) -> Judged:
+        if i1 < i2:
+            (e1, j1), (e2, j2) = self._start(i1), self._end(i2)
+        else:  # a pure insertion: the gap it fills, and the whole block if it falls in one
+            (ea, ja), (eb, jb) = self._end(i1), self._start(i1)
+            e1, e2, j1, j2 = min(ea, eb), max(ea, eb), min(ja, jb), max(ja, jb)
+        target = self.original[j1:j2]
+        if self.spun[e1:e2] == target:
+            return Judged(change, FALSE, (e1, e2))
+        restored = self.spun[e1:i1] + new + self.spun[i2:e2]
+        return Judged(change, CORRECT if restored == target else WRONG, (e1, e2))
+
+    def replace_blocks(self) -> list[tuple[int, int]]:
+        return [(a1, a2) for tag, a1, a2, _, _ in self.ops if tag == "replace"]
+
+
+# --------------------------------------------------------------------- counting
+
+@dataclass
+class Counts:
+    applied: int = 0
+    correct: int = 0
+    wrong: int = 0
+    false: int = 0
+    restored: int = 0  # spinner edits fully covered by correct changes
+
+    def add(self, other: Counts) -> None:
+        for name in ("applied", "correct", "wrong", "false", "restored"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+def _ratio(num: float, den: float) -> float | None:
+    return num / den if den else None
+
+
+@dataclass
+class Row:
+    """The figures at one threshold."""
+    threshold: float
+    is_default: bool
+    counts: Counts
+    dist_repaired: int
+    edits: int
+    dist_spun: int
+    words: int
+
+    @property
+    def precision(self) -> float | None:
+        return _ratio(self.counts.correct, self.counts.applied)
+
+    @property
+    def recall(self) -> float | None:
+        return _ratio(self.counts.restored, self.edits)
+
+    @property
+    def false_per_1k(self) -> float | None:
+        return _ratio(1000 * self.counts.false, self.words)
+
+    @property
+    def reversal(self) -> float | None:
+        return None if not self.dist_spun else 1 - self.dist_repaired / self.dist_spun
+
+    def to_dict(self) -> dict:
+        c = self.counts
+        return {"threshold": self.threshold, "default": self.is_default, "applied": c.applied,
+                "correct": c.correct, "wrong": c.wrong, "false_edits": c.false,
+                "restored_edits": c.restored, "precision": _round(self.precision),
+                "recall": _round(self.recall), "false_per_1k_words": _round(self.false_per_1k),
+                "dist_repaired": self.dist_repaired, "reversal": _round(self.reversal)}
+
+
+def _round(x: float | None) -> float | None:
+    return None if x is None else round(x, 4)
+
+
+def _applied(run: PairRun, t: float) -> list[Judged]:
+    return [j for j in run.judged if j.change.confidence >= t]
+
+
+def _counts(run: PairRun, applied: list[Judged]) -> Counts:
+    c = Counts(applied=len(applied))
+    covered: set[int] = set()
+    for j in applied:
+        setattr(c, j.verdict, getattr(c, j.verdict) + 1)
+        if j.verdict == CORRECT:
+            covered.update(range(*j.span))
+    c.restored = sum(1 for a1, a2 in run.edits if covered.issuperset(range(a1, a2)))
+    return c
+
+
+def _dist_repaired(run: PairRun, applied: list[Judged]) -> int:
+    if not applied:
+        return run.dist_spun
+    repaired = apply_changes(run.pair.spun, [j.change for j in applied])
+    return levenshtein(norm_tokens(repaired), run.original)
+
+
+def _row(runs: Sequence[PairRun], t: float, default: float) -> Row:
+    total, dist = Counts(), 0
+    for run in runs:
+        applied = _applied(run, t)
+        total.add(_counts(run, applied))
+        dist += _dist_repaired(run, applied)
+    return Row(t, _same(t, default), total, dist, sum(len(r.edits) for r in runs),
+               sum(r.dist_spun for r in runs), sum(r.words for r in runs))
+
+
+def _same(a: float, b: float) -> bool:
+    return abs(a - b) < 1e-9
+
+
+def _rules(runs: Sequence[PairRun], t: float) -> dict[str, Counts]:
+    rules: dict[str, Counts] = {}
+    for run in runs:
+        for j in _applied(run, t):
+            c = rules.setdefault(j.change.rule or "(none)", Counts())
+            c.applied += 1
+            setattr(c, j.verdict, getattr(c, j.verdict) + 1)
+    return dict(sorted(rules.items(), key=lambda kv: (-kv[1].applied, kv[0])))
+
+
+# --------------------------------------------------------------------- the report
+
+@dataclass
+class Report:
+    source: str
+    pairs: int
+    words: int
+    tokens: int
+    edits: int
+    dist_spun: int
+    default_threshold: float
+    rows: list[Row]
+    rules: dict[str, Counts]
+    seconds: float = 0.0
+
+    @property
+    def default_row(self) -> Row | None:
+        return next((r for r in self.rows if r.is_default), None)
+
+    def to_dict(self) -> dict:
+        return {"source": self.source, "pairs": self.pairs, "words": self.words,
+                "tokens": self.tokens, "spinner_edits": self.edits, "dist_spun": self.dist_spun,
+                "default_threshold": self.default_threshold, "seconds": round(self.seconds, 2),
+                "thresholds": [r.to_dict() for r in self.rows],
+                "rules": [_rule_dict(rule, c) for rule, c in self.rules.items()]}
+
+
+def _rule_dict(rule: str, c: Counts) -> dict:
+    return {"rule": rule, "applied": c.applied, "correct": c.correct, "wrong": c.wrong,
+            "false_edits": c.false, "precision": _round(_ratio(c.correct, c.applied))}
+
+
+def thresholds_with_default(thresholds: Iterable[float] | None, default: float) -> list[float]:
+    """The thresholds to report, sorted; the default grid gains the engine's default."""
+    chosen = list(DEFAULT_GRID) + [default] if thresholds is None else list(thresholds)
+    unique: list[float] = []
+    for t in sorted(chosen):
+        if not unique or not _same(unique[-1], t):
+            unique.append(t)
+    return unique
+
+
+def _engine_default() -> float:
+    from .pipeline import DEFAULT_THRESHOLD  # light: the engine loads only when it runs
+
+    return DEFAULT_THRESHOLD
+
+
+def build_report(runs: Sequence[PairRun], thresholds: Iterable[float] | None = None,
+                 default: float | None = None, source: str = "") -> Report:
+    """All figures from judged runs, at every threshold (no engine calls here)."""
+    default = _engine_default() if default is None else default
+    rows = [_row(runs, t, default) for t in thresholds_with_default(thresholds, default)]
+    return Report(source, len(runs), sum(r.words for r in runs),
+                  sum(len(r.original) for r in runs), sum(len(r.edits) for r in runs),
+                  sum(r.dist_spun for r in runs), default, rows, _rules(runs, default))
+
+
+def evaluate(pairs: Sequence[Pair], engine: Engine = default_engine,
+             thresholds: Iterable[float] | None = None, default: float | None = None,
+             source: str = "", on_pair: Callable[[], None] | None = None) -> Report:
+    """Run the engine over ``pairs`` once and measure it at every threshold."""
+    began = time.perf_counter()
+    runs = run_pairs(pairs, engine, on_pair)
+    report = build_report(runs, thresholds, default, source)
+    report.seconds = time.perf_counter() - began
+    return report
+
+
+# --------------------------------------------------------------------- text output
+
+_HEADER = ("threshold", "applied", "correct", "false", "precision", "recall", "false/1k",
+           "reversal")
+
+
+def _fmt(x: float | None, digits: int = 3) -> str:
+    return "n/a" if x is None else f"{x:.{digits}f}"
+
+
+def _table_line(row: Row) -> str:
+    mark = "*" if row.is_default else " "
+    c = row.counts
+    cells = (f"{mark} {row.threshold:.2f}", f"{c.applied:,}", f"{c.correct:,}", f"{c.false:,}",
+             _fmt(row.precision), _fmt(row.recall), _fmt(row.false_per_1k, 2), _fmt(row.reversal))
+    return "  ".join(cell.rjust(len(h)) for cell, h in zip(cells, _HEADER))
+
+
+def _rule_lines(report: Report) -> Iterator[str]:
+    yield f"Rules at the default threshold {report.default_threshold:.2f}:"
+    if not report.rules:
+        yield "  (no changes applied)"
+        return
+    width = max(12, *(len(r) for r in report.rules))
+    yield f"  {'rule'.ljust(width)}  applied  correct  precision"
+    for rule, c in report.rules.items():
+        yield (f"  {rule.ljust(width)}  {c.applied:>7,}  {c.correct:>7,}  "
+               f"{_fmt(_ratio(c.correct, c.applied)):>9}")
+
+
+def render_text(report: Report) -> str:
+    summary = (f"{report.source}: {report.pairs:,} pairs, {report.words:,} words, "
+               f"{report.edits:,} spinner edits, token distance spun -> original "
+               f"{report.dist_spun:,} ({report.seconds:.1f} s)")
+    lines = [summary, "", "  ".join(_HEADER)]
+    lines += [_table_line(r) for r in report.rows]
+    if report.default_row is not None:
+        lines.append("(* the engine's default threshold)")
+    lines += ["", *_rule_lines(report)]
+    return "\n".join(lines) + "\n"
+
+
+# --------------------------------------------------------------------- plot
+
+class PlotUnavailable(RuntimeError):
+    """matplotlib is not installed."""
+
+
+def require_matplotlib():
+    """Import matplotlib's pyplot (headless), or raise :class:`PlotUnavailable`."""
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise PlotUnavailable(f"--plot needs matplotlib: {PLOT_HINT}") from None
+    return plt
+
+
+def plot_curve(report: Report, out_path: str) -> None:
+    """Precision against recall, one point per threshold, the default one marked."""
+    plt = require_matplotlib()
+    rows = [r for r in report.rows if r.precision is not None and r.recall is not None]
+    fig, ax = plt.subplots(figsize=(6, 4.5))
+    ax.plot([r.recall for r in rows], [r.precision for r in rows], marker="o")
+    for r in rows:
+        ax.annotate(f"{r.threshold:.2f}", (r.recall, r.precision), textcoords="offset points",
+                    xytext=(4, 4), fontsize=8)
+    default = report.default_row
+    if default is not None and default in rows:
+        ax.plot([default.recall], [default.precision], marker="*", markersize=14, linestyle="",
+                label=f"default threshold {default.threshold:.2f}")
+        ax.legend(loc="lower left")
+    ax.set(xlabel="edit recall", ylabel="edit precision", xlim=(0, 1), ylim=(0, 1.02),
+           title=f"repair eval: {os.path.basename(report.source)} ({report.pairs} pairs)")
+    ax.grid(True, alpha=0.3)
+    try:
+        fig.savefig(out_path, dpi=120, bbox_inches="tight")
+    finally:
+        plt.close(fig)

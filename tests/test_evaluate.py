@@ -1,0 +1,441 @@
+"""Tests for ``repair eval`` (repair/evaluate.py and its CLI command), with fake engines only."""
+from __future__ import annotations
+
+import io
+import json
+import random
+import re
+import sys
+
+import pytest
+from conftest import run_module
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_cli import assert_one_error_line, invoke
+
+from repair import evaluate as ev
+from repair.changes import Change
+
+# --- helpers ------------------------------------------------------------------------------
+
+def word_engine(rules: dict[str, tuple[str, float, str]]):
+    """An engine that rewrites whole words: {old: (new, confidence, rule)}; multi-word keys allowed."""
+    alternatives = "|".join(sorted(map(re.escape, rules), key=len, reverse=True))
+    pattern = re.compile(r"\b(" + alternatives + r")\b") if rules else None
+
+    def engine(text: str) -> list[Change]:
+        if pattern is None:
+            return []
+        return [Change(m.start(), m.end(), m.group(), new, rule, conf)
+                for m in pattern.finditer(text) for new, conf, rule in [rules[m.group()]]]
+    return engine
+
+
+def report_for(rows, rules, thresholds=(0.0,), default=0.9):
+    pairs = [ev.Pair(o, s, i) for i, (o, s) in enumerate(rows, 1)]
+    return ev.evaluate(pairs, word_engine(rules), thresholds=thresholds, default=default, source="t")
+
+
+def row_at(report: ev.Report, t: float) -> ev.Row:
+    return next(r for r in report.rows if abs(r.threshold - t) < 1e-9)
+
+
+def reference_distance(a, b) -> int:
+    prev = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        cur = [i]
+        for j, y in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (x != y)))
+        prev = cur
+    return prev[-1]
+
+
+# --- Levenshtein --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("a, b, expected", [
+    ([], [], 0),
+    ([], ["a", "b"], 2),
+    (["a", "b", "c"], [], 3),
+    (["a"], ["a"], 0),
+    (["a"], ["b"], 1),
+    (list("kitten"), list("sitting"), 3),
+    (list("flaw"), list("lawn"), 2),
+    (["the", "spy", "company"], ["the", "spy", "agency"], 1),
+    (["in", "line", "with"], ["according", "to"], 3),
+    (["a", "b", "a", "b"], ["b", "a", "b", "a"], 2),
+])
+def test_levenshtein_small_cases(a, b, expected):
+    assert ev.levenshtein(a, b) == expected
+    assert ev.levenshtein(b, a) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from("abcd"), max_size=12), st.lists(st.sampled_from("abcd"), max_size=12))
+def test_levenshtein_matches_the_textbook_recurrence(a, b):
+    assert ev.levenshtein(a, b) == reference_distance(a, b)
+
+
+def test_levenshtein_long_paragraphs():
+    rng = random.Random(4)
+    a = [rng.choice("abcdefghij") for _ in range(1500)]
+    b = list(a)
+    for i in range(0, 1500, 100):  # 15 substitutions, spread out
+        b[i] = "X"
+    del b[750]  # and one deletion
+    assert ev.levenshtein(a, b) == 16
+    c, d = a[:400], [rng.choice("abcdefghij") for _ in range(350)]
+    assert ev.levenshtein(c, d) == reference_distance(c, d)
+
+
+def test_tokens_are_case_folded_with_punctuation_kept():
+    assert ev.norm_tokens("The Spy’s AGENCY, said.") == ["the", "spy's", "agency", ",", "said", "."]
+
+
+# --- reversal -----------------------------------------------------------------------------
+
+ORIGINAL = "The spy agency said the troops were sent north."
+SPUN = "The spy company said the troopers were despatched north."
+RESTORE = {"company": ("agency", 0.9, "r"), "troopers": ("troops", 0.9, "r"),
+           "despatched": ("sent", 0.9, "r")}
+
+
+def test_perfect_repair_reverses_everything():
+    r = row_at(report_for([(ORIGINAL, SPUN)], RESTORE), 0.0)
+    assert r.dist_spun == 3 and r.dist_repaired == 0
+    assert r.reversal == 1.0
+
+
+def test_no_repair_reverses_nothing():
+    r = row_at(report_for([(ORIGINAL, SPUN)], {}), 0.0)
+    assert r.dist_repaired == r.dist_spun == 3
+    assert r.reversal == 0.0
+
+
+def test_harmful_repair_is_negative():
+    harm = {"said": ("stated", 0.9, "r"), "north": ("northward", 0.9, "r")}
+    r = row_at(report_for([(ORIGINAL, SPUN)], harm), 0.0)
+    assert r.dist_repaired == 5
+    assert r.reversal == pytest.approx(1 - 5 / 3)
+    assert r.reversal < 0
+
+
+def test_reversal_is_pooled_over_pairs_and_clean_pairs_add_nothing_to_the_denominator():
+    rows = [(ORIGINAL, SPUN), ("Nothing to undo here.", "Nothing to undo here.")]
+    r = row_at(report_for(rows, {"company": ("agency", 0.9, "r")}), 0.0)
+    assert (r.dist_spun, r.dist_repaired) == (3, 2)
+    assert r.reversal == pytest.approx(1 / 3)
+
+
+def test_reversal_is_undefined_when_nothing_was_spun():
+    r = row_at(report_for([("Same text.", "Same text.")], {}), 0.0)
+    assert r.reversal is None
+    assert r.to_dict()["reversal"] is None
+
+
+# --- precision, recall, false edits -------------------------------------------------------
+
+PAIRS = [
+    ("The river bank was closed on Monday.", "The stream bank was shut on Monday."),
+    ("She bought a fast car yesterday.", "She purchased a quick car yesterday."),
+    ("Nothing changed here.", "Nothing changed here."),
+]
+ENGINE_RULES = {
+    "stream": ("river", 0.9, "syn.a"),      # correct
+    "shut": ("closed", 0.6, "syn.b"),       # correct
+    "purchased": ("got", 0.8, "syn.a"),     # spun place, wrong restoration
+    "quick": ("fast", 0.4, "syn.b"),        # correct
+    "yesterday": ("today", 0.7, "syn.c"),   # false edit: the spinner left it alone
+    "changed": ("altered", 0.5, "syn.c"),   # false edit in a clean pair
+}
+WORDS = 7 + 6 + 3  # letters-or-digits tokens of the originals
+
+
+def test_counts_with_every_suggestion_applied():
+    report = report_for(PAIRS, ENGINE_RULES)
+    assert (report.pairs, report.words, report.edits) == (3, WORDS, 4)
+    r = row_at(report, 0.0)
+    c = r.counts
+    assert (c.applied, c.correct, c.wrong, c.false, c.restored) == (6, 3, 1, 2, 3)
+    assert r.precision == pytest.approx(3 / 6)
+    assert r.recall == pytest.approx(3 / 4)
+    assert r.false_per_1k == pytest.approx(1000 * 2 / WORDS)
+
+
+def test_counts_at_a_threshold():
+    r = row_at(report_for(PAIRS, ENGINE_RULES, thresholds=[0.65]), 0.65)
+    c = r.counts
+    assert (c.applied, c.correct, c.wrong, c.false, c.restored) == (3, 1, 1, 1, 1)
+    assert r.recall == pytest.approx(1 / 4)
+
+
+def test_per_rule_breakdown_is_at_the_default_threshold():
+    report = report_for(PAIRS, ENGINE_RULES, thresholds=[0.0], default=0.55)
+    rules = {k: (v.applied, v.correct, v.wrong, v.false) for k, v in report.rules.items()}
+    assert rules == {"syn.a": (2, 1, 1, 0), "syn.b": (1, 1, 0, 0), "syn.c": (1, 0, 0, 1)}
+    assert next(iter(report.rules)) == "syn.a"  # most applied first
+
+
+def test_a_multi_word_change_restores_an_unequal_block():
+    pair = [("It rained, according to the report.", "It rained, in line with the report.")]
+    report = report_for(pair, {"in line with": ("according to", 0.9, "phrase")})
+    c = row_at(report, 0.0).counts
+    assert (report.edits, c.correct, c.restored) == (1, 1, 1)
+
+
+@pytest.mark.parametrize("rules", [
+    {"line": ("according", 0.9, "r")},          # part of an unequal block: judged on the whole
+    {"in line with": ("in accordance", 0.9, "r")},
+])
+def test_changes_that_do_not_restore_a_block_are_wrong(rules):
+    pair = [("It rained, according to the report.", "It rained, in line with the report.")]
+    c = row_at(report_for(pair, rules), 0.0).counts
+    assert (c.applied, c.correct, c.wrong, c.false, c.restored) == (1, 0, 1, 0, 0)
+
+
+def test_equal_length_blocks_are_judged_word_by_word():
+    pair = [("The intelligence agency said so.", "The spy company said so.")]
+    c = row_at(report_for(pair, {"company": ("agency", 0.9, "r")}), 0.0).counts
+    assert (c.correct, c.restored) == (1, 0)  # right word, but "spy" is still spun
+    both = {"company": ("agency", 0.9, "r"), "spy": ("intelligence", 0.9, "r")}
+    c = row_at(report_for(pair, both), 0.0).counts
+    assert (c.correct, c.restored) == (2, 1)
+
+
+def test_case_and_curly_apostrophes_do_not_matter():
+    pair = [("The Agency’s report.", "The Company's report.")]
+    c = row_at(report_for(pair, {"Company's": ("agency's", 0.9, "r")}), 0.0).counts
+    assert (c.correct, c.false) == (1, 0)
+
+
+def test_an_insertion_that_restores_a_deleted_word_is_correct():
+    pair = [("He was very tired.", "He was tired.")]
+
+    def engine(text):
+        at = text.index("tired")
+        return [Change(at, at, "", "very ", "ins", 0.9)]
+    report = ev.evaluate([ev.Pair(*pair[0], 1)], engine, thresholds=[0.0], default=0.9)
+    c = row_at(report, 0.0).counts
+    assert (c.correct, c.false, c.wrong) == (1, 0, 0)
+    assert report.edits == 0  # an insert block is not a replace block
+    assert row_at(report, 0.0).reversal == 1.0
+
+
+def test_a_change_inside_a_word_is_judged_on_the_whole_word():
+    pair = [("The troops left.", "The troopers left.")]
+
+    def engine(text):
+        at = text.index("ers")
+        return [Change(at, at + 3, "ers", "s", "suffix", 0.9)]
+    c = row_at(ev.evaluate([ev.Pair(*pair[0], 1)], engine, thresholds=[0.0]), 0.0).counts
+    assert (c.correct, c.restored) == (1, 1)
+
+
+# --- thresholds ---------------------------------------------------------------------------
+
+def test_default_thresholds_are_the_grid_plus_the_engine_default():
+    assert ev.thresholds_with_default(None, 0.85) == [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9]
+    assert ev.thresholds_with_default(None, 0.9) == [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]
+    assert ev.thresholds_with_default([0.8, 0.2, 0.5, 0.2], 0.9) == [0.2, 0.5, 0.8]
+    report = report_for(PAIRS, ENGINE_RULES, thresholds=None, default=0.85)
+    assert [r.threshold for r in report.rows if r.is_default] == [0.85]
+
+
+def random_pairs(seed: int, n: int = 30):
+    rng = random.Random(seed)
+    vocab = ["alpha", "beta", "gamma", "delta", "omega", "sigma", "kappa", "theta"]
+    swaps = {w: vocab[(i + 1) % len(vocab)] for i, w in enumerate(vocab)}
+    rows = []
+    for _ in range(n):
+        original = [rng.choice(vocab) for _ in range(rng.randint(0, 25))]
+        spun = [swaps[w] if rng.random() < 0.3 else w for w in original]
+        rows.append((" ".join(original) + ".", " ".join(spun) + "."))
+    return rows, vocab
+
+
+def random_engine(seed: int, vocab):
+    """Proposes a random word for every word, with a random confidence: right, wrong or false."""
+    def engine(text: str) -> list[Change]:
+        rng = random.Random(f"{seed}:{text}")  # deterministic across runs
+        return [Change(m.start(), m.end(), m.group(), rng.choice(vocab), rng.choice("xyz"), rng.random())
+                for m in re.finditer(r"\w+", text) if rng.random() < 0.6]
+    return engine
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_threshold_table_is_monotonic(seed):
+    rows, vocab = random_pairs(seed)
+    pairs = [ev.Pair(o, s, i) for i, (o, s) in enumerate(rows, 1)]
+    grid = [0.0, 0.1, 0.25, 0.5, 0.75, 0.9, 1.0]
+    report = ev.evaluate(pairs, random_engine(seed, vocab), thresholds=grid, default=0.5)
+    assert [r.threshold for r in report.rows] == grid
+    for lo, hi in zip(report.rows, report.rows[1:]):
+        for name in ("applied", "correct", "wrong", "false", "restored"):
+            assert getattr(hi.counts, name) <= getattr(lo.counts, name), name
+    for r in report.rows:
+        c = r.counts
+        assert c.applied == c.correct + c.wrong + c.false
+        assert 0 <= c.restored <= report.edits
+        assert r.dist_spun == report.dist_spun
+
+
+# --- input --------------------------------------------------------------------------------
+
+def test_parse_pairs_skips_blank_lines_keeps_line_numbers_and_limits():
+    data = '\ufeff{"original": "a", "spun": "b"}\n\n{"original": "c", "spun": "d", "x": 1}\r\n{"original": 1}\n'
+    pairs = ev.parse_pairs(data, "p.jsonl", limit=2)
+    assert [(p.original, p.spun, p.line) for p in pairs] == [("a", "b", 1), ("c", "d", 3)]
+
+
+@pytest.mark.parametrize("data, message", [
+    ('{"original": "a", "spun": "b"}\n{"original": "a", "spun": \n', "p.jsonl:2: invalid JSON"),
+    ('{"original": "a"}\n', 'p.jsonl:1: missing field "spun"'),
+    ('\n{"spun": "a"}\n', 'p.jsonl:2: missing field "original"'),
+    ('{"original": "a", "spun": 3}\n', 'p.jsonl:1: field "spun" must be a string'),
+    ('["a", "b"]\n', 'p.jsonl:1: expected an object'),
+    ("", "p.jsonl: no pairs (the file is empty)"),
+    ("\n \n", "p.jsonl: no pairs (the file is empty)"),
+])
+def test_parse_pairs_errors(data, message):
+    with pytest.raises(ev.InputError) as exc:
+        ev.parse_pairs(data, "p.jsonl")
+    assert str(exc.value).startswith(message)
+    assert "\n" not in str(exc.value)
+
+
+# --- CLI ----------------------------------------------------------------------------------
+
+CLI_PAIRS = [
+    {"original": "The spy agency said the large deal was done.",
+     "spun": "The spy company said the big deal was done."},
+    {"original": "A clean company report.", "spun": "A clean company report."},
+]
+
+
+@pytest.fixture
+def pairs_file(tmp_path):
+    p = tmp_path / "pairs.jsonl"
+    p.write_text("".join(json.dumps(r) + "\n" for r in CLI_PAIRS), encoding="utf-8")
+    return p
+
+
+def test_cli_text_table(fake_engine_installed, pairs_file):
+    r = invoke("eval", str(pairs_file))
+    assert r.exit_code == 0, r.stderr
+    assert r.stderr == ""  # no progress bar when stderr is not a terminal
+    lines = r.stdout.splitlines()
+    assert lines[0].startswith(f"{pairs_file}: 2 pairs, 13 words, 2 spinner edits")
+    table = [ln for ln in lines if re.match(r"^\s*\*?\s*0\.\d0\s", ln)]
+    assert len(table) == 9
+    assert table[-1].split() == ["*", "0.90", "2", "1", "1", "0.500", "0.500", "76.92", "0.000"]
+    assert table[0].split() == ["0.10", "3", "2", "1", "0.667", "1.000", "76.92", "0.500"]
+    assert "(* the engine's default threshold)" in lines
+    assert any(ln.split() == ["fake.spin", "2", "1", "0.500"] for ln in lines)
+
+
+def test_cli_json_shape(fake_engine_installed, pairs_file):
+    r = invoke("eval", str(pairs_file), "--format", "json", "--thresholds", "0.8,0.2,0.5")
+    assert r.exit_code == 0, r.stderr
+    obj = json.loads(r.stdout)
+    assert set(obj) == {"source", "pairs", "words", "tokens", "spinner_edits", "dist_spun",
+                        "default_threshold", "seconds", "thresholds", "rules"}
+    assert (obj["pairs"], obj["words"], obj["spinner_edits"], obj["dist_spun"]) == (2, 13, 2, 2)
+    assert obj["default_threshold"] == 0.9
+    assert [t["threshold"] for t in obj["thresholds"]] == [0.2, 0.5, 0.8]
+    assert set(obj["thresholds"][0]) == {
+        "threshold", "default", "applied", "correct", "wrong", "false_edits", "restored_edits",
+        "precision", "recall", "false_per_1k_words", "dist_repaired", "reversal"}
+    low = obj["thresholds"][0]
+    assert (low["applied"], low["correct"], low["false_edits"], low["reversal"]) == (3, 2, 1, 0.5)
+    assert not any(t["default"] for t in obj["thresholds"])
+    assert obj["rules"] == [{"rule": "fake.spin", "applied": 2, "correct": 1, "wrong": 0,
+                             "false_edits": 1, "precision": 0.5}]
+
+
+def test_cli_limit(fake_engine_installed, pairs_file):
+    obj = json.loads(invoke("eval", str(pairs_file), "-f", "json", "--limit", "1").stdout)
+    assert obj["pairs"] == 1
+    assert invoke("eval", str(pairs_file), "--limit", "0").exit_code == 2
+
+
+def test_cli_invalid_json_names_the_line(fake_engine_installed, tmp_path):
+    p = tmp_path / "bad.jsonl"
+    p.write_text(json.dumps(CLI_PAIRS[0]) + "\n\n{not json}\n", encoding="utf-8")
+    r = invoke("eval", str(p))
+    assert r.exit_code == 2
+    assert_one_error_line(r.stderr, f"{p}:3: invalid JSON")
+    assert r.stdout == ""
+
+
+def test_cli_missing_field(fake_engine_installed, tmp_path):
+    p = tmp_path / "bad.jsonl"
+    p.write_text('{"original": "a b c"}\n', encoding="utf-8")
+    r = invoke("eval", str(p))
+    assert r.exit_code == 2
+    assert_one_error_line(r.stderr, f'{p}:1: missing field "spun"')
+
+
+def test_cli_missing_and_empty_files(fake_engine_installed, tmp_path):
+    r = invoke("eval", str(tmp_path / "nope.jsonl"))
+    assert r.exit_code == 2
+    assert_one_error_line(r.stderr, "nope.jsonl: no such file")
+    empty = tmp_path / "empty.jsonl"
+    empty.write_bytes(b"")
+    r = invoke("eval", str(empty))
+    assert r.exit_code == 2
+    assert_one_error_line(r.stderr, "empty.jsonl: no pairs (the file is empty)")
+
+
+@pytest.mark.parametrize("value", ["0.2,abc", "1.5", ",", "0.5,-0.1"])
+def test_cli_bad_thresholds(fake_engine_installed, pairs_file, value):
+    r = invoke("eval", str(pairs_file), "--thresholds", value)
+    assert r.exit_code == 2
+    assert_one_error_line(r.stderr, "--thresholds")
+
+
+def test_cli_plot_without_matplotlib(fake_engine_installed, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib -> ImportError
+    p = tmp_path / "boom.jsonl"  # the engine would raise on "boom": it must not run at all
+    p.write_text('{"original": "a boom", "spun": "a boom"}\n', encoding="utf-8")
+    out = tmp_path / "curve.png"
+    r = invoke("eval", str(p), "--plot", str(out))
+    assert r.exit_code == 2
+    assert_one_error_line(r.stderr, 'pip install "repair[plot]"')
+    assert not out.exists()
+
+
+def test_cli_plot_with_matplotlib(fake_engine_installed, pairs_file, tmp_path):
+    pytest.importorskip("matplotlib")
+    out = tmp_path / "curve.png"
+    r = invoke("eval", str(pairs_file), "--plot", str(out))
+    assert r.exit_code == 0, r.stderr
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_progress_bar_on_a_terminal(monkeypatch):
+    from repair import cli
+
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    fake = Tty()
+    monkeypatch.setattr(sys, "stderr", fake)
+    with cli._eval_progress(3) as tick:
+        assert tick is not None
+        for _ in range(3):
+            tick()
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+    with cli._eval_progress(3) as tick:
+        assert tick is None
+
+
+def test_module_eval_in_a_subprocess(pairs_file, tmp_path):
+    p = run_module("eval", str(pairs_file), "--format", "json", fake=True)
+    assert p.returncode == 0, p.stderr
+    assert p.stderr == b""
+    assert json.loads(p.stdout)["pairs"] == 2
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"spun": "x"}\n', encoding="utf-8")
+    p = run_module("eval", str(bad), fake=True)
+    assert p.returncode == 2
+    assert p.stderr.decode() == f'repair: error: {bad}:1: missing field "original"\n'
