@@ -375,6 +375,161 @@ def eval_(
 # --- end eval ----------------------------------------------------------------------------
 
 
+# --- learn, lexicon validate: spin lexicons (repair/learn.py, repair/lexicon.py) ---------
+
+def _source_text(value: str) -> str:
+    if not value.strip() or any(c in value for c in "\t\r\n"):
+        raise typer.BadParameter("must be non-empty text without tabs or line breaks")
+    return value.strip()
+
+
+def _existing_lexicon(path: str):
+    """(entries, header comments) of the lexicon at ``path``; ([], []) when there is none."""
+    from .lexicon import LexiconError, read_header_comments, read_lexicon
+
+    if os.path.isdir(path):
+        raise CliError(f"{path}: is a directory")
+    if not os.path.exists(path):
+        return [], []
+    try:
+        return read_lexicon(path), read_header_comments(path)
+    except LexiconError as exc:
+        raise CliError(str(exc)) from None
+
+
+def _lexicon_changes(old, new) -> list:
+    """(old entry or None, new entry) for every pair that is new or whose figures changed."""
+    before = {e.pair: e for e in old}
+    return [(before.get(e.pair), e) for e in new if before.get(e.pair) != e]
+
+
+def _render_lexicon_changes(changes) -> str:
+    def fig(old, new, fmt) -> str:
+        return fmt(new) if old is None or fmt(old) == fmt(new) else f"{fmt(old)} -> {fmt(new)}"
+
+    rows = [("change", "spun \u2192 original", "count", "weight")]
+    for old, e in changes:
+        rows.append(("add" if old is None else "update", f"{e.spun} \u2192 {e.original}",
+                     fig(old and old.count, e.count, str),
+                     fig(old and old.weight, e.weight, lambda w: format(w, ".3g"))))
+    if len(rows) == 1:
+        return "nothing to add or change\n"
+    width = [max(len(r[i]) for r in rows) for i in range(3)]
+    return "".join(f"{r[0]:<{width[0]}}  {r[1]:<{width[1]}}  {r[2]:>{width[2]}}  {r[3]}\n"
+                   for r in rows)
+
+
+_LEARN_PAIRS = typer.Argument(
+    None, metavar="PAIRS.jsonl",
+    help='Aligned pairs: JSONL files of {"original": ..., "spun": ...} objects, one a line.')
+
+
+@app.command("learn")
+def learn_(
+    pairs: list[str] | None = _LEARN_PAIRS,
+    output: str = typer.Option(..., "--output", "-o", metavar="LEXICON.tsv",
+                               help="The lexicon to create, or to merge into (atomically)."),
+    dirs: tuple[str, str] | None = typer.Option(
+        None, "--dirs", metavar="ORIG_DIR SPUN_DIR",
+        help="Also read pairs from two folders whose files match by relative path."),
+    min_count: int = typer.Option(1, "--min-count", min=1, metavar="N",
+                                  help="Keep substitutions seen at least N times."),
+    dry_run: bool = typer.Option(False, "--dry-run",
+                                 help="Print the entries that would be added or changed; write nothing."),
+    source: str = typer.Option("learned", "--source", metavar="TEXT", callback=_source_text,
+                               help="Provenance for the source column of new entries."),
+) -> None:
+    """Learn spun -> original wording from aligned pairs into a lexicon (TSV).
+
+    Each pair is aligned word by word; every substitution the spinner made is
+    counted and weighted by how often its spun wording occurs at all.  An
+    existing LEXICON.tsv is merged into and never loses an entry: counts add,
+    weights are pooled, and new entries that would form a chain (an original
+    that is another entry's spun wording) are left out.  A one-line summary
+    goes to standard error.
+
+    \b
+    Examples:
+      repair learn pairs.jsonl -o my-spins.tsv
+      repair learn more.jsonl -o my-spins.tsv --min-count 2 --dry-run
+      repair learn --dirs originals/ spun/ -o my-spins.tsv --source "batch 7"
+    """
+    from . import learn as learning
+    from .lexicon import merge, resolve_chains, write_lexicon
+
+    sources = list(pairs or []) + ([tuple(dirs)] if dirs else [])
+    if not sources:
+        raise CliError("nothing to learn from: give PAIRS.jsonl files or --dirs ORIG_DIR SPUN_DIR")
+    try:
+        read = learning.read_pairs(sources)
+    except learning.PairsError as exc:
+        raise CliError(str(exc)) from None
+    new, stats = learning.learn_with_stats(read, min_count=min_count, source=source)
+    old, comments = _existing_lexicon(output)
+    kept, refused = resolve_chains(merge(old, new), keep=[e.pair for e in old])
+    changes = _lexicon_changes(old, kept)
+    if dry_run:
+        write_stdout(_render_lexicon_changes(changes))
+    else:
+        try:
+            write_lexicon(output, kept, comments or [f"Learned by '{PROG} learn'."])
+        except OSError as exc:
+            raise CliError(f"{output}: cannot write: {exc.strerror or exc}") from None
+    added = sum(o is None for o, _ in changes)
+    where = "dry run, nothing written" if dry_run else f"written to {output}"
+    sys.stderr.write(f"{PROG}: learn: {stats.pairs} pairs, {stats.substitutions} substitutions "
+                     f"({len(new)} distinct with count >= {min_count}); {added} entries added, "
+                     f"{len(changes) - added} updated, {len(refused)} left out as chains; {where}\n")
+
+
+lexicon_app = typer.Typer(
+    name="lexicon",
+    help="Work with spin lexicons (TSV files of spun -> original wording).\n\n"
+         "\b\nExamples:\n  repair lexicon validate my-spins.tsv\n"
+         "  repair learn pairs.jsonl -o my-spins.tsv   (builds or extends one)",
+    add_completion=False,
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.add_typer(lexicon_app, name="lexicon")
+
+
+_VALIDATE_FILES = typer.Argument(..., metavar="FILE", help="Lexicon files to check.")
+
+
+@lexicon_app.command("validate")
+def lexicon_validate(
+    paths: list[str] = _VALIDATE_FILES,
+) -> None:
+    """Check lexicon files: format, order, duplicates, self-pairs, chains, cycles.
+
+    Prints one FILE:LINE: kind: message line per problem.  Exit status: 0 when
+    every file is clean, 1 when a problem was found, 2 when a file cannot be
+    read (the other files are still checked).
+
+    \b
+    Examples:
+      repair lexicon validate my-spins.tsv
+      repair lexicon validate lexicons/*.tsv
+    """
+    from .lexicon import LexiconError, validate
+
+    found = failed = False
+    for path in paths:
+        try:
+            problems = validate(path)
+        except LexiconError as exc:
+            _error(str(exc))
+            failed = True
+            continue
+        found = found or bool(problems)
+        write_stdout("".join(p.format(path) + "\n" for p in problems))
+    raise typer.Exit(EXIT_USAGE if failed else EXIT_FOUND if found else EXIT_OK)
+
+# --- end learn, lexicon validate ---------------------------------------------------------
+
+
 def main(argv: Optional[List[str]] = None) -> None:
     """Console entry point (``repair``)."""
     app(args=argv, prog_name=PROG)

@@ -1,0 +1,302 @@
+"""Learning spin-lexicon entries from aligned (original, spun) text pairs.
+
+Reading.  :func:`read_pairs` takes JSONL files (one ``{"original": ..., "spun": ...}``
+object a line) and/or folder pairs ``(ORIG_DIR, SPUN_DIR)`` whose files are
+matched by relative path.  Every problem is a :class:`PairsError` naming the
+file (and line): invalid UTF-8, bad JSON, a missing or non-string field, an
+empty file, files present in only one folder.
+
+Aligning.  :func:`align` tokenises both texts with the engine's tokenizer
+(:mod:`repair.tokens`), case-folds the tokens, and aligns them with
+``difflib.SequenceMatcher(autojunk=False)`` (spun as ``a``, original as ``b``).
+A ``replace`` block with as many tokens on each side is split word for word
+(a spinner mostly swaps words one by one: "regularly utilized" -> "often used"
+gives "regularly" -> "often" and "utilized" -> "used"); a block of unequal sides
+("week after week" -> "weekly") is one substitution when both sides have 1-4
+tokens, and is skipped when longer.  Keys are the span's text through
+:func:`repair.lexicon.normalise`, the form the engine looks text up in.
+
+Splitting was measured on the SpinBot dev pairs (5-fold cross-validation over
+contiguous paragraphs: learn on four folds, apply the top sense of weight >= 0.8
+greedily, longest key first, to the fifth, and score each edit by whether it
+raises, keeps or lowers the number of tokens matching the original;
+``scripts/build_lexicons.py --compare-splits``).  Splitting equal blocks: 399
+helpful, 153 wrong, 31 harmful edits; keeping them whole: 239, 95, 19.  The
+same precision (0.68) with 1.7 times the restorations, although splitting
+also cuts real phrases apart ("funny cartoon" -> "comic strip" is not "funny"
+-> "comic").  Splitting only the blocks longer than 4 tokens made no
+difference (long blocks are mostly re-phrasings: "gave off an impression of
+being" -> "appeared to be").
+
+Skipped as not spinning: pure insertions and deletions (not ``replace``);
+whole replace blocks with any punctuation but a hyphen on either side
+(sentence punctuation, commas, quotes and brackets mark clause-level rewrites
+whose punctuation would not survive a word swap); and, after splitting, pairs
+whose words are equal once case and punctuation are dropped, sides without a
+letter (numbers, punctuation), and a/an agreement ("an" -> "a").
+
+Weighing.  :func:`learn` counts each substitution and divides by how often the
+spun key occurs as a token sequence anywhere in the spun texts, changed or not:
+an alignment accident such as "to" -> "should", where "to" occurs hundreds of
+times unchanged, gets a tiny weight.  :func:`learn` is a pure function of the
+pairs, so a trainer can call it once per cross-validation fold.
+"""
+from __future__ import annotations
+
+import difflib
+import json
+import os
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .lexicon import Entry, normalise
+from .textio import InputError, decode
+from .tokens import Token, tokenize
+
+__all__ = [
+    "MAX_TOKENS",
+    "LearnStats",
+    "Pair",
+    "PairsError",
+    "Substitution",
+    "align",
+    "learn",
+    "learn_with_stats",
+    "read_jsonl",
+    "read_pair_dirs",
+    "read_pairs",
+]
+
+MAX_TOKENS = 4
+_ALLOWED_PUNCT = frozenset("-\u2010\u2011")  # hyphens join compound words: long-lasting
+_ARTICLES = frozenset({"a", "an"})
+
+
+class PairsError(ValueError):
+    """Unusable pair input; ``str(exc)`` is one line naming the file (and line)."""
+
+
+@dataclass(frozen=True)
+class Pair:
+    original: str
+    spun: str
+    origin: str = ""  # "file:line" or "spun file", for messages
+
+
+@dataclass(frozen=True)
+class Substitution:
+    spun: str
+    original: str
+
+
+@dataclass(frozen=True)
+class LearnStats:
+    pairs: int
+    substitutions: int  # substitution instances found (before min_count)
+    distinct: int  # distinct (spun, original) pairs (before min_count)
+
+
+# --------------------------------------------------------------------------- reading
+
+def _read_file_text(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except IsADirectoryError:
+        raise PairsError(f"{path}: is a directory") from None
+    except FileNotFoundError:
+        raise PairsError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise PairsError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        return decode(data, str(path))
+    except InputError as exc:
+        raise PairsError(str(exc)) from None
+
+
+def _field(obj: dict, name: str, where: str) -> str:
+    if name not in obj:
+        raise PairsError(f"{where}: missing field {name!r}")
+    value = obj[name]
+    if not isinstance(value, str):
+        raise PairsError(f"{where}: field {name!r} is not a string")
+    return value
+
+
+def read_jsonl(path: str | os.PathLike) -> list[Pair]:
+    """Pairs from a JSONL file of ``{"original", "spun"}`` objects (blank lines ignored)."""
+    path = Path(path)
+    text = _read_file_text(path)
+    pairs = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        where = f"{path}:{number}"
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise PairsError(f"{where}: invalid JSON: {exc.msg} (column {exc.colno})") from None
+        if not isinstance(obj, dict):
+            raise PairsError(f"{where}: expected a JSON object with 'original' and 'spun'")
+        pairs.append(Pair(_field(obj, "original", where), _field(obj, "spun", where), where))
+    if not pairs:
+        raise PairsError(f"{path}: empty file (no pairs)")
+    return pairs
+
+
+def _files_under(folder: Path) -> dict[str, Path]:
+    if not folder.exists():
+        raise PairsError(f"{folder}: no such directory")
+    if not folder.is_dir():
+        raise PairsError(f"{folder}: not a directory")
+    found = {}
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder)
+        if path.is_file() and not any(part.startswith(".") for part in rel.parts):
+            found[rel.as_posix()] = path
+    return found
+
+
+def _list_names(names: Sequence[str], limit: int = 5) -> str:
+    shown = ", ".join(names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def read_pair_dirs(orig_dir: str | os.PathLike, spun_dir: str | os.PathLike) -> list[Pair]:
+    """Pairs from two folders whose files match by relative path (hidden files ignored)."""
+    orig_dir, spun_dir = Path(orig_dir), Path(spun_dir)
+    originals, spuns = _files_under(orig_dir), _files_under(spun_dir)
+    only_orig = sorted(set(originals) - set(spuns))
+    only_spun = sorted(set(spuns) - set(originals))
+    if only_orig or only_spun:
+        parts = []
+        if only_orig:
+            parts.append(f"only in {orig_dir}: {_list_names(only_orig)}")
+        if only_spun:
+            parts.append(f"only in {spun_dir}: {_list_names(only_spun)}")
+        raise PairsError("unmatched files: " + "; ".join(parts))
+    if not originals:
+        raise PairsError(f"{orig_dir}: no files")
+    return [Pair(_read_file_text(originals[rel]), _read_file_text(spuns[rel]), str(spuns[rel]))
+            for rel in sorted(originals)]
+
+
+def read_pairs(sources: Iterable[str | os.PathLike | tuple[str | os.PathLike, str | os.PathLike]]
+               ) -> list[Pair]:
+    """Pairs from JSONL files and ``(ORIG_DIR, SPUN_DIR)`` folder pairs, in the order given."""
+    pairs: list[Pair] = []
+    for source in sources:
+        if isinstance(source, tuple):
+            pairs += read_pair_dirs(*source)
+        else:
+            pairs += read_jsonl(source)
+    return pairs
+
+
+# --------------------------------------------------------------------------- aligning
+
+def _fold(token: Token) -> str:
+    return normalise(token.text)
+
+
+def _span_key(text: str, tokens: Sequence[Token]) -> str:
+    return normalise(text[tokens[0].start:tokens[-1].end])
+
+
+def _words(tokens: Sequence[Token]) -> list[str]:
+    return [_fold(t) for t in tokens if t.is_word]
+
+
+def _has_clause_punctuation(tokens: Sequence[Token]) -> bool:
+    return any(not t.is_word and not t.text[0].isdigit() and t.text not in _ALLOWED_PUNCT
+               for t in tokens)
+
+
+def _acceptable(spun: Sequence[Token], orig: Sequence[Token]) -> bool:
+    if not (1 <= len(spun) <= MAX_TOKENS and 1 <= len(orig) <= MAX_TOKENS):
+        return False
+    if not any(t.is_word for t in spun) or not any(t.is_word for t in orig):
+        return False  # numbers or punctuation only
+    spun_words, orig_words = _words(spun), _words(orig)
+    if spun_words == orig_words:
+        return False  # only case or punctuation differ
+    return not (set(spun_words) <= _ARTICLES and set(orig_words) <= _ARTICLES)
+
+
+def _split(s_side: Sequence[Token], o_side: Sequence[Token], split_equal: bool
+           ) -> list[tuple[Sequence[Token], Sequence[Token]]]:
+    if split_equal and len(s_side) == len(o_side) > 1:
+        return [((a,), (b,)) for a, b in zip(s_side, o_side)]
+    return [(s_side, o_side)]
+
+
+def align(original: str, spun: str, *, split_equal: bool = True) -> list[Substitution]:
+    """The substitutions spun -> original in one aligned pair, in text order.
+
+    ``split_equal=False`` keeps equal-length replace blocks whole (for comparison only).
+    """
+    o_tokens, s_tokens = tokenize(original), tokenize(spun)
+    matcher = difflib.SequenceMatcher(None, [_fold(t) for t in s_tokens],
+                                      [_fold(t) for t in o_tokens], autojunk=False)
+    found = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag != "replace" or _has_clause_punctuation(s_tokens[i1:i2] + o_tokens[j1:j2]):
+            continue  # insertions, deletions, and rewrites across clause punctuation
+        for s_side, o_side in _split(s_tokens[i1:i2], o_tokens[j1:j2], split_equal):
+            if _acceptable(s_side, o_side):
+                found.append(Substitution(_span_key(spun, s_side), _span_key(original, o_side)))
+    return found
+
+
+# --------------------------------------------------------------------------- weighing
+
+def _key_tokens(key: str) -> tuple[str, ...]:
+    return tuple(_fold(t) for t in tokenize(key))
+
+
+def count_occurrences(texts: Iterable[str], keys: Iterable[str]) -> Counter[str]:
+    """How often each key occurs as a token sequence in ``texts`` (case-folded)."""
+    by_tokens: dict[tuple[str, ...], list[str]] = {}
+    for key in set(keys):
+        by_tokens.setdefault(_key_tokens(key), []).append(key)
+    lengths = sorted({len(t) for t in by_tokens if t})
+    seen: Counter[str] = Counter()
+    for text in texts:
+        folded = [_fold(t) for t in tokenize(text)]
+        for n in lengths:
+            for i in range(len(folded) - n + 1):
+                for key in by_tokens.get(tuple(folded[i:i + n]), ()):
+                    seen[key] += 1
+    return seen
+
+
+def learn_with_stats(pairs: Sequence[Pair], min_count: int = 1, source: str = "learned", *,
+                     split_equal: bool = True) -> tuple[list[Entry], LearnStats]:
+    """:func:`learn`, plus counts for a summary line."""
+    subs: Counter[tuple[str, str]] = Counter()
+    for pair in pairs:
+        found = align(pair.original, pair.spun, split_equal=split_equal)
+        subs.update((s.spun, s.original) for s in found)
+    seen = count_occurrences((p.spun for p in pairs), (spun for spun, _ in subs))
+    entries = []
+    for (spun, original), count in sorted(subs.items()):
+        if count >= min_count:
+            # A key can occur fewer times as a token sequence than it was substituted
+            # only if tokenisation differs between span text and key; guard against it.
+            weight = count / max(seen[spun], count)
+            entries.append(Entry(spun, original, count, weight, "", source))
+    stats = LearnStats(len(pairs), sum(subs.values()), len(subs))
+    return entries, stats
+
+
+def learn(pairs: Sequence[Pair], min_count: int = 1, source: str = "learned") -> list[Entry]:
+    """Lexicon entries learned from aligned pairs, sorted by (spun, original).
+
+    ``count`` is how many times spun -> original was found; ``weight`` is count
+    divided by the number of times the spun key occurs in all the spun texts.
+    Entries seen fewer than ``min_count`` times are dropped.  Chains (an original
+    that is another entry's spun key) are left in: see
+    :func:`repair.lexicon.resolve_chains`.
+    """
+    return learn_with_stats(pairs, min_count, source)[0]
