@@ -147,10 +147,32 @@ _MIN_CONFIDENCE = typer.Option(
     help="Only edits with confidence >= X (0..1).")
 
 
-def _run_pipeline(text: str, min_confidence: float):
+_LEXICON = typer.Option(
+    [], "--lexicon", "-L", metavar="FILE",
+    help="Also use this spin lexicon (TSV, see `repair learn`); repeatable. Its entries are "
+         "candidates weighed in context, not blind replacements.")
+
+
+def _lexicons(paths: list[str]) -> tuple[str, ...]:
+    """Check user lexicons up front: a bad file is one error line, before any text is read."""
+    from .lexicon import LexiconError, read_lexicon
+
+    for p in paths:
+        try:
+            read_lexicon(p)
+        except LexiconError as exc:
+            raise CliError(str(exc)) from None
+        except InputError as exc:
+            raise CliError(str(exc)) from None
+        except OSError as exc:
+            raise CliError(f"{p}: cannot read lexicon: {exc.strerror or exc}") from None
+    return tuple(os.path.abspath(p) for p in paths)
+
+
+def _run_pipeline(text: str, min_confidence: float, lexicons: tuple[str, ...] = ()):
     from .pipeline import Options, fix_and_explain  # light; the engine loads on first use
 
-    return fix_and_explain(text, Options(min_confidence=min_confidence))
+    return fix_and_explain(text, Options(min_confidence=min_confidence, lexicons=lexicons))
 
 
 def _log_text(path: str, log_path: str, result, min_confidence: float) -> str:
@@ -188,6 +210,7 @@ def fix(
     diff: bool = typer.Option(False, "--diff",
                               help="Print a unified diff instead of the text; write no files."),
     min_confidence: float = _MIN_CONFIDENCE,
+    lexicon: List[str] = _LEXICON,
 ) -> None:
     """Repair a text: print it, or write it to a file, with an optional change log.
 
@@ -199,6 +222,7 @@ def fix(
       repair fix article.txt -o clean.txt --log changes.json
       repair fix article.txt --diff
       repair fix article.txt --in-place --backup --log article.jsonl
+      repair fix article.txt --lexicon my_farm.tsv
       cat spun.txt | repair fix - > clean.txt
     """
     if in_place and path == "-":
@@ -210,8 +234,9 @@ def fix(
     if diff and (output is not None or in_place or log is not None):
         raise CliError("--diff writes nothing; it cannot be combined with --output, --in-place or --log")
 
+    lexicons = _lexicons(lexicon)
     text = read_text(path)
-    result = _run_pipeline(text, min_confidence)
+    result = _run_pipeline(text, min_confidence, lexicons)
     name = display_name(path)
 
     if diff:
@@ -247,6 +272,7 @@ def check(
                                        "json: one {path, changes} object (an array of them for "
                                        "several files); jsonl: one change per line with its path."),
     min_confidence: float = _MIN_CONFIDENCE,
+    lexicon: List[str] = _LEXICON,
 ) -> None:
     """List the edits `fix` would make, without making them.
 
@@ -258,10 +284,12 @@ def check(
       repair check article.txt
       repair check scraped/*.txt --format jsonl
       repair check article.txt --min-confidence 0.8 --format json
+      repair check article.txt --lexicon my_farm.tsv
       cat spun.txt | repair check -
     """
     from .render import render, render_json_many
 
+    lexicons = _lexicons(lexicon)
     found = failed = False
     many_json = format is Format.json and len(paths) > 1
     collected = []
@@ -273,7 +301,7 @@ def check(
             _error(str(exc))
             failed = True
             continue
-        changes = _run_pipeline(text, min_confidence).changes
+        changes = _run_pipeline(text, min_confidence, lexicons).changes
         found = found or bool(changes)
         if many_json:
             collected.append((name, changes))

@@ -10,13 +10,14 @@ from .changes import Change, apply_changes
 
 __all__ = ["Options", "Result", "DEFAULT_THRESHOLD", "fix_and_explain", "check", "fix"]
 
-DEFAULT_THRESHOLD = 0.9  # = lexicons/spin_model.json "threshold", picked by scripts/train_spin.py
+DEFAULT_THRESHOLD = 0.6  # = lexicons/spin_model.json "threshold", picked by scripts/train_spin.py
 
 
 @dataclass(frozen=True)
 class Options:
     """Every knob of a run, with its default; override by keyword."""
     min_confidence: float = DEFAULT_THRESHOLD
+    lexicons: tuple[str, ...] = ()  # user lexicon files (TSV), on top of the bundled ones
 
 
 @dataclass(frozen=True)
@@ -53,4 +54,6 @@ def _suggest(text: str, opts: Options) -> tuple[list[Change], float]:
         return [], 0.0
     from . import spin  # the engine and its tables load on first use, never at import
 
-    return spin.suggest(text)
+    # every suggestion down to 1% is kept for the log; a lower min_confidence asks for more
+    return spin.suggest(text, channel=spin.default_channel(tuple(str(p) for p in opts.lexicons)),
+                        floor=min(0.01, opts.min_confidence))

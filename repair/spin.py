@@ -4,75 +4,87 @@ For an observed span s with context L _ R and a candidate original c (DESIGN.md'
 noisy channel), the evidence is:
 
 * context: log P(L c R) − log P(L s R), the context model's score of the whole
-  window (two tokens each side), in total and per token;
-* channel: how many synonyms c has (a spinner choosing among many rarely picks s),
-  which thesaurus and direction paired them, how many tokens c adds or drops, and
-  how much rarer s is than c;
-* the span: whether c has the best context score of its span, and its margin;
+  window (two tokens each side), in total and per token, its rank and margin among
+  the span's candidates;
+* channel: where the pair comes from (a spin lexicon's weight P(c | s) and count;
+  which thesauri and directions pair them), how many synonyms c has (a spinner
+  choosing among many rarely picks s), how many tokens c adds or drops, and how
+  much rarer s is than c;
 * collocations: how many of the spun wording's edge word pairs ("spy company") the
   corpus never saw, and the same for each candidate in its place;
-* the block (a paragraph between blank lines): the share of its adjacent word pairs
-  the corpus never saw, and its summed positive context gain per word, both smoothed
-  toward clean text. This is the document gate: spinners break collocations, so a
-  spun block has more unseen pairs, and every candidate in it is judged with that.
+* the block (a paragraph between blank lines) and the whole document: the share of
+  adjacent word pairs the corpus never saw, the summed positive context gain per
+  word, lexicon hits per 100 words, and how many wordings the lexicons' spinners
+  always replace are still standing (a text full of "during" was not spun by a
+  spinner that turns every "during" into "amid"). This is the document gate:
+  spinners break collocations, leave their vocabulary and remove the words they
+  replace, so every candidate in a spun text is judged with that, and clean text
+  keeps its wording.
 
-A logistic model (lexicons/spin_model.json, trained by scripts/train_spin.py on
-held-out Wikipedia, half spun synthetically) turns the features into P(c is the
-original). Each span's best candidate is a suggestion with that probability as its
-confidence; suggestions are taken best-first so that no two overlap.
+Only a span's ``EVENTS_PER_SPAN`` best candidates by context gain (where they gain
+at all), and every lexicon candidate, go to the decision model (repair/decide.py: boosted trees
+trained by scripts/train_spin.py, shipped as lexicons/spin_model.json), which
+gives each the probability that it is the original. Each span's best candidate is
+a suggestion with that probability as its confidence; suggestions are taken
+best-first so that no two overlap.
 """
 from __future__ import annotations
 
 import functools
-import json
 import math
 import re
 from dataclasses import dataclass
 
 import numpy as np
 
-from .candidates import MAX_IDS, MAX_OPTIONS, MOBY_FWD, MOBY_REV, WN_REL, WN_SYN, article_for, carry_case, propose
+from .candidates import (
+    LEXICON,
+    MAX_IDS,
+    MOBY_FWD,
+    MOBY_REV,
+    WN_REL,
+    WN_SYN,
+    Channel,
+    article_for,
+    carry_case,
+    propose,
+)
 from .changes import Candidate, Change
-from .data import MissingDataError, lexicon_dir
+from .data import lexicon_dir
+from .decide import DecisionModel, shipped_model
 from .lm import BOS, model
 from .tokens import Token, lm_form, tokenize
 
-__all__ = ["SpinParams", "Scored", "score_document", "suggest"]
+__all__ = ["FEATURES", "Scored", "default_channel", "features", "score_document", "suggest"]
 
 _SENTENCE_END = {".", "!", "?", "…", ":", ";"}
 _OPENERS = {'"', "“", "‘", "'", "(", "[", "«", "-", "–", "—"}
 _BLOCK_BREAK = re.compile(r"\n[ \t\r\f\v]*\n")
-RULE = "spin.thesaurus"
+BUNDLED_LEXICONS = ("spinbot.tsv", "tortured.tsv")
+RULE_THESAURUS = "spin.thesaurus"
+RULE_LEXICON = "spin.lexicon"
+EVENTS_PER_SPAN = 3  # candidates per span the decision model sees: the best by context gain, if they gain,
+#                      and every lexicon candidate
+NO_WEIGHT = -12.0  # log lexicon weight of a candidate no lexicon lists
+
+FEATURES = ("gain", "gain_per_token", "gain_rank", "margin", "n_options", "log_degree", "moby_fwd", "moby_rev",
+            "wordnet", "wordnet_rel", "n_sources", "lexicon", "lex_log_weight", "lex_log_count", "length_change",
+            "span_tokens", "rarity", "spun_log_freq", "cand_log_freq", "spun_unseen", "cand_unseen",
+            "block_unseen", "block_gain", "doc_unseen", "doc_gain", "doc_lex", "doc_orig")
 
 
-FEATURES = ("bias", "gain", "gain_per_token", "log_degree", "moby_fwd", "moby_rev", "wordnet", "wordnet_rel",
-            "length_change", "rarity", "spun_log_freq", "top_gain", "margin", "spun_unseen", "cand_unseen",
-            "block_unseen", "block_gain")
+@functools.lru_cache(maxsize=8)
+def default_channel(lexicon_paths: tuple[str, ...] = ()) -> Channel:
+    """The thesaurus plus the bundled spin lexicons, and any user lexicons (paths)."""
+    from .lexicon import Lexicon
 
-
-@dataclass(frozen=True)
-class SpinParams:
-    """The decision model: logistic weights over FEATURES, trained by scripts/train_spin.py
-    (lexicons/spin_model.json) on held-out Wikipedia, never on the gold annotations."""
-    weights: tuple[float, ...]
-    max_options: int = MAX_OPTIONS
-
-    def __post_init__(self) -> None:
-        if len(self.weights) != len(FEATURES):
-            raise ValueError(f"SpinParams needs {len(FEATURES)} weights (one per FEATURES), got {len(self.weights)}")
-
-    @staticmethod
-    @functools.lru_cache(maxsize=1)
-    def shipped() -> "SpinParams":
-        model_json = json.loads((lexicon_dir() / "spin_model.json").read_text(encoding="utf-8"))
-        if tuple(model_json["features"]) != FEATURES:
-            raise MissingDataError("lexicons/spin_model.json was trained on other features; retrain it")
-        return SpinParams(tuple(float(w) for w in model_json["weights"]))
+    bundled = [lexicon_dir() / name for name in BUNDLED_LEXICONS if (lexicon_dir() / name).exists()]
+    return Channel([Lexicon.load(*bundled, *lexicon_paths)])
 
 
 @dataclass
 class Scored:
-    """One span with its ranked hypotheses."""
+    """One span with its candidates and their evidence."""
     start: int
     end: int
     first: int  # token indices covered (inclusive)
@@ -81,21 +93,25 @@ class Scored:
     cands: list[str]  # new wordings
     gains: np.ndarray  # context log-ratio P(L c R) / P(L s R) of each candidate, in nats
     log_degree: np.ndarray  # log |synonyms(c)|
-    flags: np.ndarray  # thesaurus sources of each pair
+    flags: np.ndarray  # sources of each pair (thesauri, LEXICON)
     dlen: np.ndarray  # tokens the candidate adds (+) or drops (-)
     dfreq: np.ndarray  # ln count(c) − ln count(s), by their rarest tokens
+    lex_weight: np.ndarray  # lexicon P(c | s), 0 when no lexicon lists the pair
+    lex_count: np.ndarray
     spun_log_freq: float = 0.0  # ln(1 + count) of the spun wording's rarest token
     spun_unseen: float = 0.0  # how many of the spun wording's two edge word pairs the corpus never saw
     cand_unseen: np.ndarray | None = None  # the same for each candidate in the spun wording's place
-    block_unseen: float = 0.0  # share of the block's adjacent word pairs the corpus never saw (smoothed)
     block: int = 0
-    log_odds: np.ndarray | None = None  # per candidate, without the π term
-    posteriors: np.ndarray | None = None
+    posteriors: np.ndarray | None = None  # P(candidate is the original); 0 for those not asked about
     confidence: float = 0.0
     best: int = 0
 
     def ranked(self) -> list[int]:
         return list(np.argsort(-self.posteriors, kind="stable"))
+
+    @property
+    def rule(self) -> str:
+        return RULE_LEXICON if self.flags[self.best] & LEXICON else RULE_THESAURUS
 
 
 # ---------------------------------------------------------------- what is never rewritten
@@ -114,7 +130,7 @@ def _skip_token(tokens: list[Token], text: str, lm):
         w = tokens[i].text
         if not tokens[i].is_word:
             return False
-        if any(ch.isupper() for ch in w[1:]):
+        if w[1:] != w[1:].lower():  # an upper-case letter after the first
             return True
         if w[0].isupper():
             return not _sentence_initial(tokens, text, i) or lm.capitalised_share(lm_form(w)) > 0.5
@@ -123,92 +139,154 @@ def _skip_token(tokens: list[Token], text: str, lm):
 
 
 # ---------------------------------------------------------------- scoring
-def score_document(text: str, params: SpinParams | None = None) -> tuple[list[Scored], float]:
-    """Every span with candidates, scored and with confidences; and the text's spin rate."""
-    params = params or SpinParams.shipped()
+@dataclass
+class Evidence:
+    """A document's spans with their evidence, and the evidence about the text as a whole."""
+    scored: list[Scored]
+    n_words: int
+    block_unseen: np.ndarray  # per block: smoothed share of adjacent word pairs the corpus never saw
+    block_gain: np.ndarray  # per block: smoothed summed positive context gain per word
+    doc_unseen: float
+    doc_gain: float
+    doc_lex: float  # lexicon hits (summed best lexicon weight of spans) per 100 words, smoothed
+    doc_orig: float  # wordings a lexicon's spinner replaces, left standing, per 100 words, smoothed
+
+
+def score_document(text: str, decision: DecisionModel | None = None,
+                   channel: Channel | None = None) -> Evidence:
+    """Every span with candidates, with each candidate's probability of being the original."""
     tokens = tokenize(text)
-    scored, block_of = evidence(text, tokens, params.max_options)
-    return scored, decide_rates(scored, params, tokens, block_of)
+    ev = evidence(text, tokens, channel or default_channel())
+    decide(ev, decision or shipped_model())
+    return ev
 
 
-def features(scored: list[Scored], tokens: list[Token], block_of: list[int]) -> list[np.ndarray]:
-    """The FEATURES matrix of each span's candidates, block-level evidence included."""
-    if not scored:
-        return []
-    n_blocks = max(block_of) + 1
+SMOOTH_WORDS = 50.0  # block and document rates are smoothed toward none in this many words
+
+
+def evidence(text: str, tokens: list[Token], channel: Channel) -> Evidence:
+    """Stage 3: the evidence for every candidate of every span, and for the blocks and the text."""
+    n_words = sum(1 for t in tokens if t.is_word)
+    scored, block_of, lm, ids = _span_evidence(text, tokens, channel)
+    n_blocks = (max(block_of) + 1) if block_of else 1
     words = np.bincount([block_of[k] for k, t in enumerate(tokens) if t.is_word], minlength=n_blocks)
     gain = np.zeros(n_blocks)
+    lex = 0.0
     for s in scored:
         if s.first == s.last:  # single tokens only, so overlapping spans are not counted twice
             gain[s.block] += max(float(s.gains.max()), 0.0)
-    block_gain = gain / (words + 50)  # smoothed toward no gain in 50 words: short blocks say little
-    out = []
-    for s in scored:
-        n = len(s.cands)
-        g = s.gains
-        top = g.max()
-        second = np.partition(g, -2)[-2] if n > 1 else top - 10.0
-        f = np.empty((n, len(FEATURES)))
-        f[:, 0] = 1.0
-        f[:, 1] = g
-        f[:, 2] = g / np.maximum(s.last - s.first + 1, s.last - s.first + 1 + s.dlen)
-        f[:, 3] = s.log_degree
-        f[:, 4] = (s.flags & MOBY_FWD) > 0
-        f[:, 5] = (s.flags & MOBY_REV) > 0
-        f[:, 6] = (s.flags & WN_SYN) > 0
-        f[:, 7] = (s.flags & WN_REL) > 0
-        f[:, 8] = np.abs(s.dlen)
-        f[:, 9] = s.dfreq
-        f[:, 10] = s.spun_log_freq
-        f[:, 11] = g == top
-        f[:, 12] = np.where(g == top, top - second, g - top)
-        f[:, 13] = s.spun_unseen
-        f[:, 14] = s.cand_unseen
-        f[:, 15] = s.block_unseen
-        f[:, 16] = block_gain[s.block]
-        out.append(f)
-    return out
+        lex += float(s.lex_weight.max())
+    miss, pairs = _unseen_pairs(text, tokens, ids, block_of, lm, n_blocks)
+    share, weight = UNSEEN_PRIOR
+    block_unseen = (miss + share * weight) / (pairs + weight)
+    return Evidence(scored, n_words, block_unseen, gain / (words + SMOOTH_WORDS),
+                    float((miss.sum() + share * weight) / (pairs.sum() + weight)),
+                    float(gain.sum() / (n_words + SMOOTH_WORDS)),
+                    float(100.0 * lex / (n_words + SMOOTH_WORDS)),
+                    float(100.0 * channel.replaced_hits(tokens) / (n_words + SMOOTH_WORDS)))
 
 
-def decide_rates(scored: list[Scored], params: SpinParams, tokens: list[Token], block_of: list[int]) -> float:
-    """Stage 4a: each candidate's probability of being the original; returns the text's spin rate
-    (expected spins per word)."""
+def features(ev: Evidence) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The FEATURES matrix of the events the decision model is asked about, with each event's
+    span (index into ``ev.scored``) and candidate (index into that span's candidates).
+
+    A span's events are its ``EVENTS_PER_SPAN`` best candidates by context gain, where they
+    gain at all, and every lexicon candidate. Computed for all spans at once."""
+    scored = ev.scored
     if not scored:
-        return 0.0
-    w = np.array(params.weights)
-    expected = 0.0
-    for s, f in zip(scored, features(scored, tokens, block_of)):
-        z = f @ w
-        s.log_odds = z
-        p = 1.0 / (1.0 + np.exp(-z))
-        # the span is spun by at most one original: renormalise when the candidates claim more
-        total = p.sum()
-        s.posteriors = p / total if total > 1.0 else p
+        return np.zeros((0, len(FEATURES))), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    sizes = np.array([len(s.cands) for s in scored])
+    owner = np.repeat(np.arange(len(scored)), sizes)
+    first = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+
+    def cat(name: str) -> np.ndarray:
+        return np.concatenate([getattr(s, name) for s in scored])
+
+    g, flags = cat("gains"), cat("flags")
+    order = np.lexsort((-g, owner))  # by span, then best gain first
+    rank = np.empty(len(g))
+    rank[order] = np.arange(len(g)) - np.repeat(first, sizes)
+    top = g[order[first]]
+    second = np.where(sizes > 1, g[order[np.minimum(first + 1, len(g) - 1)]], top - 10.0)
+    pick = np.flatnonzero(((rank < EVENTS_PER_SPAN) & (g > 0)) | ((flags & LEXICON) > 0))
+    own = owner[pick]
+    gs, fl = g[pick], flags[pick]
+    span_tokens = np.array([s.last - s.first + 1 for s in scored], dtype=np.float64)[own]
+    dlen = cat("dlen")[pick]
+    dfreq = cat("dfreq")[pick]
+    spun_log_freq = np.array([s.spun_log_freq for s in scored])[own]
+    lw = cat("lex_weight")[pick]
+    f = np.empty((len(pick), len(FEATURES)))
+    f[:, 0] = gs
+    f[:, 1] = gs / np.maximum(span_tokens, span_tokens + dlen)
+    f[:, 2] = rank[pick]
+    f[:, 3] = np.where(gs == top[own], top[own] - second[own], gs - top[own])
+    f[:, 4] = np.log(sizes[own])
+    f[:, 5] = cat("log_degree")[pick]
+    f[:, 6] = (fl & MOBY_FWD) > 0
+    f[:, 7] = (fl & MOBY_REV) > 0
+    f[:, 8] = (fl & WN_SYN) > 0
+    f[:, 9] = (fl & WN_REL) > 0
+    f[:, 10] = f[:, 6] + f[:, 7] + f[:, 8] + f[:, 9]
+    f[:, 11] = (fl & LEXICON) > 0
+    f[:, 12] = np.where(lw > 0, np.log(np.maximum(lw, 1e-12)), NO_WEIGHT)
+    f[:, 13] = np.log1p(cat("lex_count")[pick])
+    f[:, 14] = dlen
+    f[:, 15] = span_tokens
+    f[:, 16] = dfreq
+    f[:, 17] = spun_log_freq
+    f[:, 18] = spun_log_freq + dfreq
+    f[:, 19] = np.array([s.spun_unseen for s in scored])[own]
+    f[:, 20] = cat("cand_unseen")[pick]
+    blocks = np.array([s.block for s in scored])[own]
+    f[:, 21] = ev.block_unseen[blocks]
+    f[:, 22] = ev.block_gain[blocks]
+    f[:, 23] = ev.doc_unseen
+    f[:, 24] = ev.doc_gain
+    f[:, 25] = ev.doc_lex
+    f[:, 26] = ev.doc_orig
+    return f, own, pick - first[own]
+
+
+def decide(ev: Evidence, decision: DecisionModel) -> None:
+    """Stage 4a: each asked-about candidate's probability of being the original."""
+    if tuple(decision.features) != FEATURES:
+        raise ValueError("the decision model was trained on other features; retrain it (scripts/train_spin.py)")
+    X, owner, pick = features(ev)
+    p = decision.predict(X)
+    for s in ev.scored:
+        s.posteriors = np.zeros(len(s.cands))
+    for i, k, q in zip(owner.tolist(), pick.tolist(), p.tolist()):
+        ev.scored[i].posteriors[k] = q
+    for s in ev.scored:
+        total = s.posteriors.sum()
+        if total > 1.0:  # the span is spun from at most one original
+            s.posteriors /= total
         s.best = int(np.argmax(s.posteriors))
         s.confidence = float(s.posteriors[s.best])
-        if s.first == s.last:
-            expected += min(float(total), 1.0)
-    n_words = sum(1 for t in tokens if t.is_word)
-    return min(expected / max(n_words, 1), 1.0)
 
 
-def evidence(text: str, tokens: list[Token], max_options: int) -> tuple[list[Scored], list[int]]:
-    """Stage 3: every span with candidates, and each candidate's evidence (context, channel)."""
-    if not tokens:
-        return [], []
+def spin_score(ev: Evidence) -> float:
+    """Expected spun words per word of the text, in [0, 1]."""
+    expected = sum(min(float(s.posteriors.sum()), 1.0) for s in ev.scored if s.first == s.last)
+    return min(expected / max(ev.n_words, 1), 1.0)
+
+
+def _span_evidence(text: str, tokens: list[Token], channel: Channel):
+    """Every span with candidates, and each candidate's evidence (context, channel)."""
     lm = model()
     ids = [lm.word_id(t.norm) for t in tokens]
     line_of, block_of = _lines_and_blocks(text, tokens)
-    proposals = propose(text, tokens, lm, _skip_token(tokens, text, lm), max_options)
+    proposals = propose(text, tokens, lm, _skip_token(tokens, text, lm), channel) if tokens else []
     if not proposals:
-        return [], block_of
+        return [], block_of, lm, ids
 
     # Every hypothesis is a row: the group (token range it replaces) and its ids. Options come
     # as cached arrays per key; an a/an before the span joins the range when a candidate needs
     # the other article, which is the one case handled option by option.
     group_of: dict[tuple[int, int], int] = {}
     ranges: list[tuple[int, int]] = []
-    mats, lens, groups, logdeg, flags, logfreq, texts = [], [], [], [], [], [], []
+    mats, lens, groups, logdeg, flags, logfreq, lexw, lexc, texts = [], [], [], [], [], [], [], [], []
 
     def group(first: int, last: int) -> int:
         g = group_of.get((first, last))
@@ -240,6 +318,8 @@ def evidence(text: str, tokens: list[Token], max_options: int) -> tuple[list[Sco
                 logdeg.append(os_.log_degree[k:k + 1])
                 flags.append(os_.flags[k:k + 1])
                 logfreq.append(os_.log_freq[k:k + 1])
+                lexw.append(os_.lex_weight[k:k + 1])
+                lexc.append(os_.lex_count[k:k + 1])
                 texts.append(carry_case(art_text, art) + gap + names[k])
         g = group(sp.first, sp.last)
         if keep.all():
@@ -249,6 +329,8 @@ def evidence(text: str, tokens: list[Token], max_options: int) -> tuple[list[Sco
             logdeg.append(os_.log_degree)
             flags.append(os_.flags)
             logfreq.append(os_.log_freq)
+            lexw.append(os_.lex_weight)
+            lexc.append(os_.lex_count)
             texts.extend(names)
         elif keep.any():
             mats.append(os_.ids[keep])
@@ -257,6 +339,8 @@ def evidence(text: str, tokens: list[Token], max_options: int) -> tuple[list[Sco
             logdeg.append(os_.log_degree[keep])
             flags.append(os_.flags[keep])
             logfreq.append(os_.log_freq[keep])
+            lexw.append(os_.lex_weight[keep])
+            lexc.append(os_.lex_count[keep])
             texts.extend(n for n, k in zip(names, keep) if k)
 
     n_groups = len(ranges)
@@ -292,13 +376,13 @@ def evidence(text: str, tokens: list[Token], max_options: int) -> tuple[list[Sco
     scores = lm.score_rows(m)
     gains = scores[n_groups:] - scores[cand_group]
     unseen = lm.unseen_pairs(m[:, 1], m[:, 2]) + lm.unseen_pairs(m[rows, 1 + row_len], m[rows, 2 + row_len])
-    block_unseen = _block_unseen(text, tokens, ids, block_of, lm)
 
     spun_freq = np.array([math.log1p(min(lm.uni[i] for i in ids[f:l + 1])) for f, l in ranges])
     dfreq = np.concatenate(logfreq) - spun_freq[cand_group]
     dlen = cand_len - spun_len[cand_group]
     logdeg_all = np.concatenate(logdeg)
     flags_all = np.concatenate(flags)
+    lexw_all, lexc_all = np.concatenate(lexw), np.concatenate(lexc)
     order = np.argsort(cand_group, kind="stable")
     bounds = np.searchsorted(cand_group[order], np.arange(n_groups + 1))
     out: list[Scored] = []
@@ -308,21 +392,19 @@ def evidence(text: str, tokens: list[Token], max_options: int) -> tuple[list[Sco
             continue
         start, end = tokens[first].start, tokens[last].end
         out.append(Scored(start, end, first, last, text[start:end], [texts[k] for k in sel], gains[sel],
-                          logdeg_all[sel], flags_all[sel], dlen[sel], dfreq[sel], float(spun_freq[g]),
-                          float(unseen[g]), unseen[n_groups + sel], float(block_unseen[block_of[first]]),
-                          block_of[first]))
-    return out, block_of
+                          logdeg_all[sel], flags_all[sel], dlen[sel], dfreq[sel], lexw_all[sel], lexc_all[sel],
+                          float(spun_freq[g]), float(unseen[g]), unseen[n_groups + sel], block_of[first]))
+    return out, block_of, lm, ids
 
 
 UNSEEN_PRIOR = (0.13, 30.0)  # typical clean share of unseen word pairs, and its weight in pairs
 
 
-def _block_unseen(text: str, tokens: list[Token], ids: list[int], block_of: list[int], lm) -> np.ndarray:
-    """Per block: the share of adjacent in-vocabulary word pairs the corpus never saw.
+def _unseen_pairs(text: str, tokens: list[Token], ids: list[int], block_of: list[int], lm,
+                  n_blocks: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per block: adjacent in-vocabulary word pairs the corpus never saw, and all such pairs.
 
-    Spinners break collocations ("spy company"), so spun text has more of them; the share is
-    smoothed toward clean text's so that a short block says little."""
-    n_blocks = max(block_of) + 1
+    Spinners break collocations ("spy company"), so spun text has more of them."""
     a, b, blk = [], [], []
     for k in range(len(tokens) - 1):
         if tokens[k].is_word and tokens[k + 1].is_word and ids[k] > 1 and ids[k + 1] > 1 \
@@ -331,11 +413,9 @@ def _block_unseen(text: str, tokens: list[Token], ids: list[int], block_of: list
             b.append(ids[k + 1])
             blk.append(block_of[k])
     if not a:
-        return np.full(n_blocks, UNSEEN_PRIOR[0])
+        return np.zeros(n_blocks), np.zeros(n_blocks)
     miss = lm.unseen_pairs(np.array(a, dtype=np.int64), np.array(b, dtype=np.int64))
-    share, weight = UNSEEN_PRIOR
-    return ((np.bincount(blk, weights=miss, minlength=n_blocks) + share * weight)
-            / (np.bincount(blk, minlength=n_blocks) + weight))
+    return np.bincount(blk, weights=miss, minlength=n_blocks), np.bincount(blk, minlength=n_blocks).astype(float)
 
 
 def _lines_and_blocks(text: str, tokens: list[Token]) -> tuple[list[int], list[int]]:
@@ -354,25 +434,30 @@ def _lines_and_blocks(text: str, tokens: list[Token]) -> tuple[list[int], list[i
 
 
 # ---------------------------------------------------------------- decisions
-def suggest(text: str, params: SpinParams | None = None, top: int = 5,
+def suggest(text: str, decision: DecisionModel | None = None, channel: Channel | None = None, top: int = 5,
             floor: float = 0.01) -> tuple[list[Change], float]:
-    """Best-first, non-overlapping spin suggestions with confidence >= ``floor``."""
-    scored, pi = score_document(text, params)
-    return decisions(scored, pi, top, floor), pi
+    """Best-first, non-overlapping spin suggestions with confidence >= ``floor``, and the text's
+    spin score."""
+    ev = score_document(text, decision, channel)
+    return decisions(ev, top, floor), spin_score(ev)
 
 
-def decisions(scored: list[Scored], pi: float, top: int = 5, floor: float = 0.01) -> list[Change]:
+def decisions(ev: Evidence, top: int = 5, floor: float = 0.01) -> list[Change]:
     """Stage 4: best-first, non-overlapping changes from scored spans."""
     changes, taken = [], set()
-    for s in sorted(scored, key=lambda s: -s.confidence):
+    asked = (s for s in ev.scored if s.confidence >= floor and s.confidence > 0)
+    for s in sorted(asked, key=lambda s: -s.confidence):
         toks = range(s.first, s.last + 1)
-        if s.confidence < floor or any(t in taken for t in toks):
+        if any(t in taken for t in toks):
             continue
         taken.update(toks)
         new = s.cands[s.best]
-        ranked = tuple(Candidate(s.cands[k], float(s.posteriors[k])) for k in s.ranked()[:top])
-        reason = (f"context favours {new!r} over {s.old!r} by {s.gains[s.best]:+.1f} nats; "
-                  f"text spin rate {pi:.3f} per word")
-        changes.append(Change(s.start, s.end, s.old, new, RULE, s.confidence, ranked, reason))
+        asked = np.flatnonzero(s.posteriors)
+        best_first = asked[np.argsort(-s.posteriors[asked], kind="stable")][:top].tolist()
+        ranked = tuple(Candidate(s.cands[k], s.posteriors[k].item()) for k in best_first)
+        lex = f"lexicon P={s.lex_weight[s.best]:.2f}; " if s.flags[s.best] & LEXICON else ""
+        reason = (f"{lex}context favours {new!r} over {s.old!r} by {s.gains[s.best]:+.1f} nats; "
+                  f"block unseen-pair share {ev.block_unseen[s.block]:.2f}")
+        changes.append(Change(s.start, s.end, s.old, new, s.rule, s.confidence, ranked, reason))
     changes.sort(key=lambda c: c.start)
     return changes

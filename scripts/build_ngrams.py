@@ -86,7 +86,7 @@ def main() -> None:
     ap.add_argument("--min-bigram", type=int, default=2)
     ap.add_argument("--min-trigram", type=int, default=3)
     ap.add_argument("--limit", type=int, help="paragraphs to read (for a quick trial build)")
-    ap.add_argument("--holdout-every", type=int, default=500, help="leave every N-th paragraph out of the counts")
+    ap.add_argument("--holdout-every", type=int, default=100, help="leave every N-th paragraph out of the counts")
     ap.add_argument("--holdout", type=Path, help="write the held-out paragraphs here (for tuning)")
     args = ap.parse_args()
 
@@ -142,6 +142,7 @@ def main() -> None:
     (args.out / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
     save_npz(args.out / "ngrams.npz", {
         "meta": np.array([BITS, total], dtype=np.int64),
+        "holdout_every": np.array([args.holdout_every], dtype=np.int64),  # read by scripts/train_spin.py
         "unigram_counts": uni.astype(np.uint32),
         "capitalised_permille": cap_share.astype(np.uint16),
         "bigram_key_delta": np.diff(bi_keys, prepend=0).astype(np.uint64),

@@ -67,13 +67,23 @@ def test_no_invented_forms(spun):
                 assert lemminflect.getAllLemmas(word), (text, word)
 
 
-def test_max_options_bounds_and_ranks_by_frequency():
+def test_max_options_bounds_and_ranks_by_sources_then_frequency():
+    """More thesaurus sources pairing the words first (each worth e**2 in frequency), then commoner."""
+    import math
+
+    from repair.candidates import SOURCE_WEIGHT
+
     lm = model()
     opts = options_for("company", True, lm, 5)
     assert 0 < len(opts) <= 5
-    freqs = [lm.freq(o.ids) for o in opts]
-    assert freqs == sorted(freqs, reverse=True)
+    prior = [math.log1p(lm.freq(o.ids)) + SOURCE_WEIGHT * (o.flags & 15).bit_count() for o in opts]
+    assert prior == sorted(prior, reverse=True)
     assert [o.text for o in opts] == cands("company")[:5]
+    everything = options_for("company", True, lm, 10_000)
+    assert len(everything) > 5
+    worst_kept = min(prior)
+    for o in everything[5:]:
+        assert math.log1p(lm.freq(o.ids)) + SOURCE_WEIGHT * (o.flags & 15).bit_count() <= worst_kept
 
 
 def test_unknown_word_has_no_candidates():
@@ -135,3 +145,45 @@ def test_carry_case(model_text, new, expected):
 ])
 def test_article_for(word, article):
     assert article_for(word) == article
+
+
+# ---------------------------------------------------------------- lexicon candidates
+def _channel(*entries):
+    from repair.candidates import Channel
+    from repair.lexicon import Entry, Lexicon
+
+    return Channel([Lexicon([Entry(*e) for e in entries])])
+
+
+def test_lexicon_entries_are_candidates_with_their_weight():
+    from repair.candidates import LEXICON
+
+    ch = _channel(("week after week", "weekly", 3, 0.75, "", "test"))
+    opts = ch.options("week after week", False, model())
+    assert opts.texts[0] == "weekly"
+    assert opts.flags[0] & LEXICON and opts.lex_weight[0] == 0.75 and opts.lex_count[0] == 3
+
+
+def test_a_pair_in_lexicon_and_thesaurus_carries_both_sources():
+    from repair.candidates import LEXICON
+
+    plain = options_for("troopers", True, model(), 40)
+    assert "troops" in [o.text for o in plain]
+    opts = _channel(("troopers", "troops", 2, 0.5, "", "test")).options("troopers", True, model())
+    k = opts.texts.index("troops")
+    assert opts.flags[k] & LEXICON and opts.flags[k] & ~LEXICON
+    assert opts.texts.count("troops") == 1
+
+
+def test_guarded_entries_need_their_guard_in_the_document():
+    ch = _channel(("surface region", "surface area", 5, 1.0, "surface area", "test"))
+    text_without = "The surface region was measured."
+    text_with = "The surface region was measured. The surface area is known."
+    for text, expected in ((text_without, False), (text_with, True)):
+        found = {p.span.text: p.options.texts for p in propose(text, tokenize(text), model(), channel=ch)}
+        assert ("surface area" in found.get("surface region", [])) is expected
+
+
+def test_lexicon_originals_unknown_to_the_context_model_are_dropped():
+    ch = _channel(("funny cartoon", "zzqxv strip", 1, 1.0, "", "test"))
+    assert "zzqxv strip" not in ch.options("funny cartoon", False, model()).texts

@@ -376,3 +376,42 @@ def test_help_and_import_load_no_tables():
             "assert not heavy, heavy\n")
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, env=_env(), timeout=60)
     assert p.returncode == 0, p.stderr.decode()
+
+
+# --- user lexicons (--lexicon) -------------------------------------------------------------
+
+LEXICON_TSV = "spun\toriginal\tcount\tweight\tguard\tsource\nfunny cartoon\tcomic strip\t3\t0.75\t\ttest\n"
+
+
+def test_lexicon_option_reaches_the_engine(monkeypatch, spun, tmp_path):
+    import repair.pipeline
+
+    seen = []
+    monkeypatch.setattr(repair.pipeline, "_suggest", lambda text, opts: (seen.append(opts.lexicons) or ([], 0.0)))
+    lex = tmp_path / "farm.tsv"
+    lex.write_text(LEXICON_TSV, encoding="utf-8")
+    for command in ("fix", "check"):
+        r = invoke(command, str(spun), "--lexicon", str(lex), "-L", str(lex))
+        assert r.exit_code == 0, r.stderr
+    assert seen == [(str(lex), str(lex))] * 2
+
+
+@pytest.mark.parametrize("content, fragment", [
+    ("spun\toriginal\n", "farm.tsv:1"),  # wrong header
+    (LEXICON_TSV + "a\tb\tnot-a-number\t0.5\t\tx\n", "farm.tsv:3"),
+])
+@pytest.mark.parametrize("command", ["fix", "check"])
+def test_bad_lexicon_is_one_error_line_before_any_text_is_read(fake_engine_installed, spun, tmp_path,
+                                                                content, fragment, command):
+    lex = tmp_path / "farm.tsv"
+    lex.write_text(content, encoding="utf-8")
+    r = invoke(command, str(spun), "--lexicon", str(lex))
+    assert r.exit_code == 2
+    assert_one_error_line(r.stderr, fragment)
+    assert r.stdout == ""
+
+
+def test_missing_lexicon_is_an_error(fake_engine_installed, spun, tmp_path):
+    r = invoke("fix", str(spun), "--lexicon", str(tmp_path / "nope.tsv"))
+    assert r.exit_code == 2
+    assert_one_error_line(r.stderr, "nope.tsv")

@@ -205,8 +205,8 @@ def test_article_agrees_with_the_new_word():
     """When a candidate needs the other article, the change takes the a/an along."""
     from repair.spin import score_document
 
-    scored, _ = score_document("They issued an announcement on Tuesday, in line with the spy company.")
-    hyps = {(s.old, new) for s in scored for new in s.cands}
+    ev = score_document("They issued an announcement on Tuesday, in line with the spy company.")
+    hyps = {(s.old, new) for s in ev.scored for new in s.cands}
     assert ("an announcement", "a statement") in hyps
     for old, new in hyps:
         words = new.split()

@@ -318,7 +318,8 @@ def pairs_file(tmp_path):
     return p
 
 
-def test_cli_text_table(fake_engine_installed, pairs_file):
+def test_cli_text_table(fake_engine_installed, pairs_file, monkeypatch):
+    monkeypatch.setattr("repair.pipeline.DEFAULT_THRESHOLD", 0.9)  # the table marks the engine's default
     r = invoke("eval", str(pairs_file))
     assert r.exit_code == 0, r.stderr
     assert r.stderr == ""  # no progress bar when stderr is not a terminal
@@ -332,7 +333,8 @@ def test_cli_text_table(fake_engine_installed, pairs_file):
     assert any(ln.split() == ["fake.spin", "2", "1", "0.500"] for ln in lines)
 
 
-def test_cli_json_shape(fake_engine_installed, pairs_file):
+def test_cli_json_shape(fake_engine_installed, pairs_file, monkeypatch):
+    monkeypatch.setattr("repair.pipeline.DEFAULT_THRESHOLD", 0.9)
     r = invoke("eval", str(pairs_file), "--format", "json", "--thresholds", "0.8,0.2,0.5")
     assert r.exit_code == 0, r.stderr
     obj = json.loads(r.stdout)

@@ -2,34 +2,82 @@
 import json
 from pathlib import Path
 
+import numpy as np
+import pytest
+
 from repair import spin
+from repair.decide import DecisionModel, shipped_model
 from repair.pipeline import DEFAULT_THRESHOLD
 
 MODEL = Path(__file__).resolve().parent.parent / "lexicons" / "spin_model.json"
 
 
+def _model_json() -> dict:
+    return json.loads(MODEL.read_text(encoding="utf-8"))
+
+
 def test_model_matches_the_features_the_code_computes():
-    model = json.loads(MODEL.read_text(encoding="utf-8"))
+    model = _model_json()
     assert tuple(model["features"]) == spin.FEATURES
-    assert len(model["weights"]) == len(spin.FEATURES)
-    assert all(isinstance(w, float) for w in model["weights"])
+    assert model["kind"] == "trees" and model["trees"]
+    for tree in model["trees"]:
+        n = len(tree["feature"])
+        assert all(len(tree[k]) == n for k in ("threshold", "left", "right", "value"))
+        assert max(tree["feature"]) < len(spin.FEATURES)
 
 
 def test_default_threshold_is_the_one_training_chose():
-    model = json.loads(MODEL.read_text(encoding="utf-8"))
+    model = _model_json()
     assert DEFAULT_THRESHOLD == model["threshold"]
     chosen = [r for r in model["training"]["selection_table"] if r["threshold"] == model["threshold"]]
-    assert chosen and chosen[0]["clean_false_per_1k"] <= 0.1
+    assert chosen and chosen[0]["clean_false_per_1k"] <= model["training"]["max_false_per_1k"]
 
 
 def test_model_states_its_provenance():
-    model = json.loads(MODEL.read_text(encoding="utf-8"))
+    model = _model_json()
     assert "held-out" in model["about"] and model["training"]["events"] > 0
 
 
-def test_params_with_the_wrong_number_of_weights_fail_loudly():
-    import pytest
+def test_shipped_model_gives_probabilities():
+    m = shipped_model()
+    X = np.random.default_rng(0).normal(size=(50, len(spin.FEATURES)))
+    p = m.predict(X)
+    assert p.shape == (50,) and np.all((p > 0) & (p < 1))
 
-    with pytest.raises(ValueError, match="weights"):
-        spin.SpinParams(())
-    assert len(spin.SpinParams.shipped().weights) == len(spin.FEATURES)
+
+# ---------------------------------------------------------------- the tree evaluator itself
+STUMP = {"kind": "trees", "features": ["a", "b"], "threshold": 0.5, "base": 0.25, "trees": [
+    # x[a] <= 1 ? (x[b] <= 0 ? -1 : +1) : +2
+    {"feature": [0, 1, -1, -1, -1], "threshold": [1.0, 0.0, 0, 0, 0], "left": [1, 2, 0, 0, 0],
+     "right": [4, 3, 0, 0, 0], "value": [0, 0, -1.0, 1.0, 2.0]},
+    {"feature": [-1], "threshold": [0], "left": [0], "right": [0], "value": [0.5]},
+]}
+
+
+def test_trees_are_evaluated_as_written():
+    m = DecisionModel.from_json(STUMP)
+    X = np.array([[0.0, -1.0], [1.0, 0.5], [1.5, -3.0]])
+    assert m.log_odds(X).tolist() == [0.25 - 1.0 + 0.5, 0.25 + 1.0 + 0.5, 0.25 + 2.0 + 0.5]
+    assert m.log_odds(np.zeros((0, 2))).shape == (0,)
+
+
+def test_logistic_models_are_understood():
+    m = DecisionModel.from_json({"kind": "logistic", "features": ["a", "b"], "threshold": 0.5,
+                                 "weights": [2.0, -1.0], "base": 0.5})
+    assert m.log_odds(np.array([[1.0, 1.0]])).tolist() == [1.5]
+
+
+@pytest.mark.parametrize("bad, message", [
+    ({**STUMP, "kind": "forest"}, "kind"),
+    ({**STUMP, "trees": [{**STUMP["trees"][0], "value": [0]}]}, "length"),
+    ({**STUMP, "trees": [{**STUMP["trees"][0], "feature": [5, 1, -1, -1, -1]}]}, "feature"),
+    ({"kind": "logistic", "features": ["a"], "threshold": 0.5, "weights": []}, "weight"),
+])
+def test_malformed_models_fail_loudly(bad, message):
+    with pytest.raises(ValueError, match=message):
+        DecisionModel.from_json(bad)
+
+
+def test_wrong_width_is_refused():
+    with pytest.raises(ValueError, match="columns"):
+        DecisionModel.from_json(STUMP).log_odds(np.zeros((1, 3)))
