@@ -330,8 +330,8 @@ def edit_distance(a: list[str], b: list[str]) -> int:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
-    ap.add_argument("--docs", type=int, default=1000, help="Wikipedia documents of 4 held-out paragraphs")
-    ap.add_argument("--trees", type=int, default=120)
+    ap.add_argument("--docs", type=int, default=800, help="Wikipedia documents of 4 held-out paragraphs")
+    ap.add_argument("--trees", type=int, default=150)
     ap.add_argument("--drop", type=lambda v: [x for x in v.split(",") if x], default=[],
                     help="features to leave out (comma-separated names), for ablations")
     ap.add_argument("--select-clean", type=int, default=300,
