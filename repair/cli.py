@@ -273,11 +273,16 @@ def check(
                                        "several files); jsonl: one change per line with its path."),
     min_confidence: float = _MIN_CONFIDENCE,
     lexicon: List[str] = _LEXICON,
+    score: bool = typer.Option(False, "--score",
+                               help="Print each text's document spin score instead of its edits: "
+                                    "PATH<TAB>score, the expected share of its words that are spun "
+                                    "(0 for clean prose; SpinBot output scores about 0.1-0.2)."),
 ) -> None:
     """List the edits `fix` would make, without making them.
 
     Exit status: 0 when nothing is at or above the threshold, 1 when something
     is, 2 when an input cannot be read (the other files are still checked).
+    With --score the exit status is the same; only the output changes.
 
     \b
     Examples:
@@ -285,6 +290,7 @@ def check(
       repair check scraped/*.txt --format jsonl
       repair check article.txt --min-confidence 0.8 --format json
       repair check article.txt --lexicon my_farm.tsv
+      repair check scraped/*.txt --score | sort -t$'\t' -k2 -gr | head
       cat spun.txt | repair check -
     """
     from .render import render, render_json_many
@@ -301,13 +307,16 @@ def check(
             _error(str(exc))
             failed = True
             continue
-        changes = _run_pipeline(text, min_confidence, lexicons).changes
+        result = _run_pipeline(text, min_confidence, lexicons)
+        changes = result.changes
         found = found or bool(changes)
-        if many_json:
+        if score:
+            write_stdout(f"{name}\t{result.spin_score:.4f}\n")
+        elif many_json:
             collected.append((name, changes))
         else:
             write_stdout(render(format.value, name, text, changes))
-    if many_json:
+    if many_json and not score:
         write_stdout(render_json_many(collected))
     raise typer.Exit(EXIT_USAGE if failed else EXIT_FOUND if found else EXIT_OK)
 

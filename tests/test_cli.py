@@ -415,3 +415,9 @@ def test_missing_lexicon_is_an_error(fake_engine_installed, spun, tmp_path):
     r = invoke("fix", str(spun), "--lexicon", str(tmp_path / "nope.tsv"))
     assert r.exit_code == 2
     assert_one_error_line(r.stderr, "nope.tsv")
+
+
+def test_check_score_prints_one_score_per_text(fake_engine_installed, spun, clean):
+    r = invoke("check", str(spun), str(clean), "--score")
+    assert r.exit_code == 1  # the exit status still says whether something is to fix
+    assert r.stdout.splitlines() == [f"{spun}\t0.5000", f"{clean}\t0.0000"]
