@@ -49,6 +49,7 @@ from repair.lm import model  # noqa: E402
 from repair.tokens import tokenize  # noqa: E402
 from scripts.build_ngrams import corpus_lines  # noqa: E402
 
+LEARNING_RATE, NUM_LEAVES, MAX_DEPTH = 0.08, 15, 5
 THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
 
 
@@ -63,13 +64,16 @@ def heldout(shared: Path, every: int, n: int) -> list[str]:
     return out
 
 
-def dev_articles(path: Path) -> list[list[dict]]:
-    """The dev pairs grouped by article: an article starts at a short title paragraph."""
+def dev_articles(path: Path, min_paragraphs: int = 5) -> list[list[dict]]:
+    """The dev pairs grouped by article. The file holds its articles one after another without
+    marked boundaries; a short heading line ("Roy of the Rovers", "Footnotes") starts a new group
+    once the current one has ``min_paragraphs``, so section headings stay with their article.
+    (Contiguous equal folds would split an article across folds and leak its wording.)"""
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     articles: list[list[dict]] = []
     for r in rows:
-        title = len(r["original"].split()) <= 8 and not r["original"].rstrip().endswith(".")
-        if title or not articles:
+        heading = len(r["original"].split()) <= 8 and not r["original"].rstrip().endswith(".")
+        if not articles or (heading and len(articles[-1]) >= min_paragraphs):
             articles.append([])
         articles[-1].append(r)
     return articles
@@ -234,7 +238,8 @@ def booster_for(docs: list[Doc], trees: int, seed: int):
     X = np.concatenate([d.X for d in docs])
     y = np.concatenate([d.y for d in docs])
     return lgb.train(
-        dict(objective="binary", learning_rate=0.08, num_leaves=15, max_depth=5, min_data_in_leaf=40, feature_fraction=0.9,
+        dict(objective="binary", learning_rate=LEARNING_RATE, num_leaves=NUM_LEAVES, max_depth=MAX_DEPTH,
+             min_data_in_leaf=40, feature_fraction=0.9,
              bagging_fraction=0.8, bagging_freq=1, lambda_l2=1.0, verbose=-1, seed=seed, num_threads=2,
              deterministic=True, force_row_wise=True),
         lgb.Dataset(X, y, feature_name=list(spin.FEATURES)), num_boost_round=trees)
