@@ -10,7 +10,7 @@ from .changes import Change, apply_changes
 
 __all__ = ["Options", "Result", "DEFAULT_THRESHOLD", "fix_and_explain", "check", "fix"]
 
-DEFAULT_THRESHOLD = 0.7  # = lexicons/spin_model.json "threshold", picked by scripts/train_spin.py
+DEFAULT_THRESHOLD = 0.6  # = lexicons/spin_model.json "threshold", picked by scripts/train_spin.py
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,9 @@ noisy channel), the evidence is:
   corpus never saw, and the same for each candidate in its place;
 * the block (a paragraph between blank lines) and the whole document: the share of
   adjacent word pairs the corpus never saw, the summed positive context gain per
-  word, lexicon hits per 100 words, and how many wordings the lexicons' spinners
+  word, lexicon hits per 100 words, how many wordings the lexicons' spinners
   always replace are still standing (a text full of "during" was not spun by a
-  spinner that turns every "during" into "amid"). This is the document gate:
+  spinner that turns every "during" into "amid"), and the hits' share of the two. This is the document gate:
   spinners break collocations, leave their vocabulary and remove the words they
   replace, so every candidate in a spun text is judged with that, and clean text
   keeps its wording.
@@ -70,7 +70,7 @@ NO_WEIGHT = -12.0  # log lexicon weight of a candidate no lexicon lists
 FEATURES = ("gain", "gain_per_token", "gain_rank", "margin", "n_options", "log_degree", "moby_fwd", "moby_rev",
             "wordnet", "wordnet_rel", "n_sources", "lexicon", "lex_log_weight", "lex_log_count", "length_change",
             "span_tokens", "rarity", "spun_log_freq", "cand_log_freq", "spun_unseen", "cand_unseen",
-            "block_unseen", "block_gain", "doc_unseen", "doc_gain", "doc_lex", "doc_orig")
+            "block_unseen", "block_gain", "doc_unseen", "doc_gain", "doc_lex", "doc_orig", "doc_lex_share")
 
 
 @functools.lru_cache(maxsize=8)
@@ -245,6 +245,9 @@ def features(ev: Evidence) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     f[:, 24] = ev.doc_gain
     f[:, 25] = ev.doc_lex
     f[:, 26] = ev.doc_orig
+    # a spinner's output holds its vocabulary and little of what it replaces; clean prose that merely
+    # shares some of that vocabulary ("amid", "utilized") still holds the plain wordings too
+    f[:, 27] = ev.doc_lex / (ev.doc_lex + ev.doc_orig + 1.0)
     return f, own, pick - first[own]
 
 
