@@ -21,8 +21,8 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-import repair  # noqa: E402
-from repair.pipeline import DEFAULT_THRESHOLD  # noqa: E402
+import repair
+from repair.pipeline import DEFAULT_THRESHOLD
 
 
 def documents(path: Path) -> list[tuple[str, str]]:

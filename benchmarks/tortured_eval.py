@@ -20,9 +20,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from repair import spin  # noqa: E402
-from repair.candidates import Channel  # noqa: E402
-from repair.lexicon import Lexicon, read_lexicon  # noqa: E402
+from repair import spin
+from repair.candidates import Channel
+from repair.lexicon import Lexicon, read_lexicon
 
 CARRIER = "In this paper we study the {} of the proposed method."
 

@@ -346,7 +346,7 @@ class Channel:
         # are what the spun key stands for at least half the time), by token count
         self.replaced: dict[int, set[tuple[str, ...]]] = {}
         for lexicon in self.lexicons:
-            for key in lexicon.keys():
+            for key in lexicon.keys():  # noqa: SIM118 - Lexicon.keys() is a method, not a dict view
                 for sense in lexicon.get(key):
                     if sense.count >= REPLACED_MIN_COUNT and sense.weight >= REPLACED_MIN_WEIGHT \
                             and not sense.guard:

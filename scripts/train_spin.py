@@ -38,16 +38,16 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from repair import spin  # noqa: E402
-from repair.candidates import MOBY_FWD, WN_SYN, Channel, _forms, inflect_term, thesaurus  # noqa: E402
-from repair.changes import apply_changes  # noqa: E402
-from repair.data import load_npz  # noqa: E402
-from repair.decide import DecisionModel  # noqa: E402
-from repair.learn import Pair, count_occurrences, learn  # noqa: E402
-from repair.lexicon import Lexicon, read_lexicon, resolve_chains  # noqa: E402
-from repair.lm import model  # noqa: E402
-from repair.tokens import tokenize  # noqa: E402
-from scripts.build_ngrams import corpus_lines  # noqa: E402
+from repair import spin
+from repair.candidates import MOBY_FWD, WN_SYN, Channel, _forms, inflect_term, thesaurus
+from repair.changes import apply_changes
+from repair.data import load_npz
+from repair.decide import DecisionModel
+from repair.learn import Pair, count_occurrences, learn
+from repair.lexicon import Lexicon, read_lexicon, resolve_chains
+from repair.lm import model
+from repair.tokens import tokenize
+from scripts.build_ngrams import corpus_lines
 
 LEARNING_RATE, NUM_LEAVES, MAX_DEPTH = 0.08, 15, 5
 THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
@@ -238,10 +238,10 @@ def booster_for(docs: list[Doc], trees: int, seed: int):
     X = np.concatenate([d.X for d in docs])
     y = np.concatenate([d.y for d in docs])
     return lgb.train(
-        dict(objective="binary", learning_rate=LEARNING_RATE, num_leaves=NUM_LEAVES, max_depth=MAX_DEPTH,
-             min_data_in_leaf=40, feature_fraction=0.9,
-             bagging_fraction=0.8, bagging_freq=1, lambda_l2=1.0, verbose=-1, seed=seed, num_threads=2,
-             deterministic=True, force_row_wise=True),
+        {"objective": "binary", "learning_rate": LEARNING_RATE, "num_leaves": NUM_LEAVES, "max_depth": MAX_DEPTH,
+         "min_data_in_leaf": 40, "feature_fraction": 0.9, "bagging_fraction": 0.8, "bagging_freq": 1,
+         "lambda_l2": 1.0, "verbose": -1, "seed": seed, "num_threads": 2, "deterministic": True,
+         "force_row_wise": True},
         lgb.Dataset(X, y, feature_name=list(spin.FEATURES)), num_boost_round=trees)
 
 
@@ -251,30 +251,30 @@ def fit(docs: list[Doc], trees: int, seed: int) -> DecisionModel:
 
 def export(booster, threshold: float) -> dict:
     """LightGBM's model as repair/decide.py's portable JSON (flat node lists per tree)."""
-    dump = booster.dump_model()
     trees = []
-    for t in dump["tree_info"]:
+    for t in booster.dump_model()["tree_info"]:
         nodes: dict[str, list] = {k: [] for k in ("feature", "threshold", "left", "right", "value")}
-
-        def walk(node: dict) -> int:
-            k = len(nodes["feature"])
-            for key in nodes:
-                nodes[key].append(0)
-            if "leaf_value" in node:
-                nodes["feature"][k] = -1
-                nodes["value"][k] = round(float(node["leaf_value"]), 7)
-                return k
-            if node["decision_type"] != "<=":
-                raise ValueError(f"unsupported split {node['decision_type']}")
-            nodes["feature"][k] = int(node["split_feature"])
-            nodes["threshold"][k] = float(node["threshold"])
-            nodes["left"][k] = walk(node["left_child"])
-            nodes["right"][k] = walk(node["right_child"])
-            return k
-
-        walk(t["tree_structure"])
+        _flatten(t["tree_structure"], nodes)
         trees.append(nodes)
     return {"kind": "trees", "features": list(spin.FEATURES), "threshold": threshold, "base": 0.0, "trees": trees}
+
+
+def _flatten(node: dict, nodes: dict[str, list]) -> int:
+    """Append ``node`` and its subtree to the node lists (pre-order); returns its index."""
+    k = len(nodes["feature"])
+    for column in nodes.values():
+        column.append(0)
+    if "leaf_value" in node:
+        nodes["feature"][k] = -1
+        nodes["value"][k] = round(float(node["leaf_value"]), 7)
+        return k
+    if node["decision_type"] != "<=":
+        raise ValueError(f"unsupported split {node['decision_type']}")
+    nodes["feature"][k] = int(node["split_feature"])
+    nodes["threshold"][k] = float(node["threshold"])
+    nodes["left"][k] = _flatten(node["left_child"], nodes)
+    nodes["right"][k] = _flatten(node["right_child"], nodes)
+    return k
 
 
 def apply(decision: DecisionModel, doc: Doc, threshold: float) -> list:
@@ -311,8 +311,8 @@ def tally(decision: DecisionModel, docs: list[Doc], threshold: float) -> dict:
             o = words_of(d.original)
             before += edit_distance(words_of(d.text), o)
             after += edit_distance(words_of(apply_changes(d.text, changes)), o)
-    out = dict(restored=round(ok / max(n_gold, 1), 4), wrong=wrong, false=false,
-               false_per_1k=round(1000 * false / max(words, 1), 3))
+    out = {"restored": round(ok / max(n_gold, 1), 4), "wrong": wrong, "false": false,
+               "false_per_1k": round(1000 * false / max(words, 1), 3)}
     if before:
         out["reversal"] = round(1 - after / before, 4)
     return out
