@@ -371,6 +371,7 @@ def eval_(
     plot: str | None = typer.Option(None, "--plot", metavar="OUT.png",
                                     help="Also draw the precision/recall curve to OUT.png "
                                          '(needs pip install "repair[plot]").'),
+    lexicon: List[str] = _LEXICON,
 ) -> None:
     """Measure how well repair undoes a spinner, on your own aligned pairs.
 
@@ -386,11 +387,14 @@ def eval_(
       repair eval pairs.jsonl --thresholds 0.2,0.5,0.8 --limit 100
       repair eval pairs.jsonl --format json > figures.json
       repair eval pairs.jsonl --plot curve.png
+      repair learn train.jsonl -o farm.tsv && repair eval test.jsonl --lexicon farm.tsv
     """
+    import functools
     import json
 
     from . import evaluate as ev
 
+    lexicons = _lexicons(lexicon)
     if plot is not None:
         try:
             ev.require_matplotlib()  # before the engine runs, not after
@@ -398,7 +402,8 @@ def eval_(
             raise CliError(str(exc)) from None
     pairs = ev.read_pairs(path, limit)
     with _eval_progress(len(pairs)) as tick:
-        report = ev.evaluate(pairs, thresholds=thresholds, source=display_name(path), on_pair=tick)
+        engine = functools.partial(ev.default_engine, lexicons=lexicons) if lexicons else ev.default_engine
+        report = ev.evaluate(pairs, engine=engine, thresholds=thresholds, source=display_name(path), on_pair=tick)
     if plot is not None:
         try:
             ev.plot_curve(report, plot)

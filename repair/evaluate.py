@@ -172,11 +172,11 @@ def _parse_line(line: str, name: str, number: int) -> Pair:
 
 # --------------------------------------------------------------------- engine pass
 
-def default_engine(text: str) -> list[Change]:
-    """Every suggestion of the real engine (tables load on the first call)."""
+def default_engine(text: str, lexicons: tuple[str, ...] = ()) -> list[Change]:
+    """Every suggestion of the real engine (tables load on the first call), with any user lexicons."""
     from .pipeline import fix_and_explain
 
-    return list(fix_and_explain(text, min_confidence=0.0).suggestions)
+    return list(fix_and_explain(text, min_confidence=0.0, lexicons=lexicons).suggestions)
 
 
 @dataclass(frozen=True)

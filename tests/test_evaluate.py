@@ -441,3 +441,24 @@ def test_module_eval_in_a_subprocess(pairs_file, tmp_path):
     p = run_module("eval", str(bad), fake=True)
     assert p.returncode == 2
     assert p.stderr.decode() == f'repair: error: {bad}:1: missing field "original"\n'
+
+
+def test_cli_lexicon_reaches_the_engine(pairs_file, tmp_path, monkeypatch):
+    import repair.pipeline
+
+    seen = []
+    monkeypatch.setattr(repair.pipeline, "_suggest", lambda text, opts: (seen.append(opts.lexicons) or ([], 0.0)))
+    lex = tmp_path / "farm.tsv"
+    lex.write_text("spun\toriginal\tcount\tweight\tguard\tsource\nfunny cartoon\tcomic strip\t3\t0.75\t\ttest\n",
+                   encoding="utf-8")
+    r = invoke("eval", str(pairs_file), "--lexicon", str(lex))
+    assert r.exit_code == 0, r.stderr
+    assert seen and all(s == (str(lex),) for s in seen)
+
+
+def test_cli_bad_lexicon_is_one_error_line(pairs_file, tmp_path):
+    lex = tmp_path / "farm.tsv"
+    lex.write_text("not a lexicon\n", encoding="utf-8")
+    r = invoke("eval", str(pairs_file), "--lexicon", str(lex))
+    assert r.exit_code == 2
+    assert r.stderr.startswith("repair: error: ") and "farm.tsv:1" in r.stderr and r.stderr.count("\n") == 1
