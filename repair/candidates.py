@@ -18,13 +18,16 @@ to fit the candidate.
 """
 from __future__ import annotations
 
+import bisect
 import functools
+import itertools
 import re
+import threading
 from dataclasses import dataclass
 
 import numpy as np
 
-from .data import load_lines, load_npz
+from .data import load_lines, map_npz
 from .tokens import Token
 
 __all__ = [
@@ -54,23 +57,49 @@ _JOINER = re.compile(r"^[-'’]$")
 
 class Thesaurus:
     def __init__(self) -> None:
-        z = load_npz("thesaurus.npz")
-        self.terms = load_lines("terms.txt")
-        self.index = {t: i for i, t in enumerate(self.terms)}
-        spun = z["spun"].astype(np.int64)
-        # row offsets (CSR): the originals of term i are orig[offsets[i]:offsets[i + 1]]
-        self.offsets = np.searchsorted(spun, np.arange(len(self.terms) + 1)).tolist()
+        z = map_npz("thesaurus.npz")  # mapped: rows are read when looked up
+        self.terms = tuple(load_lines("terms.txt"))  # a tuple of strings: nothing for the GC to walk
+        self.index = dict(zip(self.terms, range(len(self.terms))))
+        self._spun = z["spun"]  # sorted: the originals of term i are orig[lo:hi] where spun == i
+        self._offsets: list[int] | None = None
+        self._rows_read = 0
         self.orig, self.flags, self.degree = z["orig"], z["flags"], z["degree"]
+
+    @property
+    def offsets(self) -> list[int]:
+        """Row offsets (CSR): the originals of term i are orig[offsets[i]:offsets[i + 1]]."""
+        if self._offsets is None:
+            spun = np.array(self._spun)  # aligned (the mapped array need not be)
+            self._offsets = np.searchsorted(spun, np.arange(len(self.terms) + 1, dtype=spun.dtype)).tolist()
+        return self._offsets
+
+    def _bounds(self, i: int) -> tuple[int, int]:
+        if self._offsets is None:
+            self._rows_read += 1
+            if self._rows_read <= 512:  # a short text reads a few rows: find them, not every row
+                return bisect.bisect_left(self._spun, i), bisect.bisect_left(self._spun, i + 1)
+        offsets = self.offsets
+        return offsets[i], offsets[i + 1]
+
+    def row(self, i: int) -> tuple[list[int], list[int], list[int]]:
+        """Term indices, source flags and numbers of synonyms of the originals of term ``i``."""
+        lo, hi = self._bounds(i)
+        orig = self.orig[lo:hi]
+        return orig.tolist(), self.flags[lo:hi].tolist(), self.degree[orig].tolist()
+
+    def row_arrays(self, i: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`row` as arrays (term indices as int64)."""
+        lo, hi = self._bounds(i)
+        orig = self.orig[lo:hi].astype(np.int64)
+        return orig, self.flags[lo:hi].astype(np.int64), self.degree[orig].astype(np.int64)
 
     def originals(self, term: str) -> list[tuple[str, int, int]]:
         """(original, source flags, original's number of synonyms) for each original of ``term``."""
         i = self.index.get(term)
         if i is None:
             return []
-        lo, hi = self.offsets[i], self.offsets[i + 1]
-        origs = self.orig[lo:hi].tolist()
-        degrees = self.degree[self.orig[lo:hi]].tolist()
-        return [(self.terms[o], f, d) for o, f, d in zip(origs, self.flags[lo:hi].tolist(), degrees)]
+        origs, flags, degrees = self.row(i)
+        return [(self.terms[o], f, d) for o, f, d in zip(origs, flags, degrees)]
 
 
 @functools.lru_cache(maxsize=1)
@@ -102,46 +131,127 @@ class Option:
 
 
 class OptionSet:
-    """The options of one key, also as arrays (what the scorer consumes without Python loops)."""
+    """The options of one key, as arrays (what the scorer consumes without Python loops).
+
+    Kept compact, since a run memoises one per spun key: texts, ids, and one row of numbers
+    per option; ``options`` makes the ``Option`` objects on demand."""
     __slots__ = (
-        "flags",
+        "_cased",
+        "_degree",
+        "_guards",
+        "_needs_an",
+        "_num",
+        "_via",
         "guarded",
         "ids",
-        "lens",
-        "lex_count",
-        "lex_weight",
-        "log_degree",
-        "log_freq",
-        "options",
         "texts",
     )
 
     def __init__(self, options: tuple[Option, ...], lm) -> None:
-        self.options = options
-        self.texts = [o.text for o in options]
-        self.lens = np.array([len(o.ids) for o in options], dtype=np.int64)
-        self.ids = np.full((len(options), MAX_IDS), -1, dtype=np.int64)
-        for k, o in enumerate(options):
-            self.ids[k, :len(o.ids)] = o.ids
-        self.log_degree = np.log(np.maximum([o.degree for o in options], 1)).astype(np.float64)
-        self.flags = np.array([o.flags for o in options], dtype=np.int64)
-        self.log_freq = np.log1p([lm.freq(o.ids) for o in options]) if options else np.zeros(0)
-        self.lex_weight = np.array([o.lex_weight for o in options], dtype=np.float64)
-        self.lex_count = np.array([o.lex_count for o in options], dtype=np.float64)
-        self.guarded = any(o.guard for o in options)
+        self._fill(tuple(_raw(o) for o in options), lm)
+
+    @classmethod
+    def _of_raw(cls, raw: tuple[tuple, ...], lm) -> OptionSet:
+        opts = object.__new__(cls)
+        opts._fill(raw, lm)
+        return opts
+
+    def _fill(self, raw: tuple[tuple, ...], lm) -> None:
+        self.texts = [r[0] for r in raw]
+        lens = np.array([len(r[1]) for r in raw], dtype=np.int64)
+        self.ids = np.full((len(raw), MAX_IDS), -1, dtype=np.int64)
+        for k, r in enumerate(raw):
+            self.ids[k, :len(r[1])] = r[1]
+        log_degree = np.log(np.maximum([r[3] for r in raw], 1)).astype(np.float64)
+        flags = np.array([r[2] for r in raw], dtype=np.int64)
+        uni = getattr(lm, "uni", None)
+        if uni is not None and raw:  # lm.freq of every option at once: the count of its rarest token
+            log_freq = np.log1p(np.where(self.ids >= 0, uni[np.maximum(self.ids, 0)], np.inf).min(axis=1))
+        else:
+            log_freq = np.log1p([lm.freq(r[1]) for r in raw]) if raw else np.zeros(0)
+        lex_weight = np.array([r[5] for r in raw], dtype=np.float64)
+        lex_count = np.array([r[6] for r in raw], dtype=np.float64)
+        # flags and lens are small integers, exact in float64
+        self._num = np.column_stack([log_degree, flags, log_freq, lex_weight, lex_count, lens]).astype(np.float64)
+        self._degree = np.array([r[3] for r in raw], dtype=np.int64)
+        self._via = np.array([r[4] for r in raw], dtype=bool)
+        self.guarded = any(r[7] for r in raw)
+        self._guards = tuple(r[7] for r in raw) if self.guarded else None
+        self._needs_an = self._cased = None
+
+    # the arrays of old, as copies
+    @property
+    def log_degree(self) -> np.ndarray:
+        return self._num[:, 0].copy()
+
+    @property
+    def flags(self) -> np.ndarray:
+        return self._num[:, 1].astype(np.int64)
+
+    @property
+    def log_freq(self) -> np.ndarray:
+        return self._num[:, 2].copy()
+
+    @property
+    def lex_weight(self) -> np.ndarray:
+        return self._num[:, 3].copy()
+
+    @property
+    def lex_count(self) -> np.ndarray:
+        return self._num[:, 4].copy()
+
+    @property
+    def lens(self) -> np.ndarray:
+        return self._num[:, 5].astype(np.int64)
+
+    @property
+    def guards(self) -> list[str]:
+        return list(self._guards) if self._guards is not None else [""] * len(self.texts)
+
+    @property
+    def options(self) -> tuple[Option, ...]:
+        lens, guards = self._num[:, 5].astype(np.int64).tolist(), self.guards
+        return tuple(Option(text, tuple(self.ids[k, :lens[k]].tolist()), int(self._num[k, 1]),
+                            int(self._degree[k]), bool(self._via[k]), float(self._num[k, 3]),
+                            int(self._num[k, 4]), guards[k])
+                     for k, text in enumerate(self.texts))
+
+    # what the scorer takes per proposal, computed once per key and kept with the options
+    def numbers(self) -> np.ndarray:
+        """One row per option: log_degree, flags, log_freq, lex_weight, lex_count, lens (as floats)."""
+        return self._num
+
+    def needs_an(self) -> np.ndarray:
+        """Whether each option takes "an" (see :func:`article_for`)."""
+        if self._needs_an is None:
+            self._needs_an = np.array([article_for(t) == "an" for t in self.texts], dtype=bool)
+        return self._needs_an
+
+    def cased(self, model: str) -> list[str]:
+        """The options' texts with the capitalisation of ``model`` (:func:`carry_case`)."""
+        if self._cased is None or self._cased[0] != model:
+            self._cased = (model, [carry_case(model, w) for w in self.texts])
+        return self._cased[1]
 
     def where(self, keep: np.ndarray) -> OptionSet:
         """The options selected by a boolean mask (guarded lexicon entries whose guard is absent)."""
         sub = object.__new__(OptionSet)
-        sub.options = tuple(o for o, k in zip(self.options, keep) if k)
-        sub.texts = [o.text for o in sub.options]
-        for name in ("ids", "lens", "log_degree", "flags", "log_freq", "lex_weight", "lex_count"):
-            setattr(sub, name, getattr(self, name)[keep])
+        sub.texts = [t for t, k in zip(self.texts, keep) if k]
+        sub.ids = self.ids[keep]
+        sub._num = self._num[keep]
+        sub._degree = self._degree[keep]
+        sub._via = self._via[keep]
+        sub._guards = tuple(g for g, k in zip(self._guards, keep) if k) if self._guards is not None else None
         sub.guarded = False
+        sub._needs_an = sub._cased = None
         return sub
 
     def __len__(self) -> int:
-        return len(self.options)
+        return len(self.texts)
+
+
+def _raw(o: Option) -> tuple:
+    return (o.text, o.ids, o.flags, o.degree, o.via_lemma, o.lex_weight, o.lex_count, o.guard)
 
 
 MAX_IDS = 6  # tokens of the longest candidate (4 words and inner hyphens), plus an article
@@ -161,14 +271,14 @@ _UPOS = {"NNS": "NOUN", "VBD": "VERB", "VBN": "VERB", "VBG": "VERB", "VBZ": "VER
 @functools.lru_cache(maxsize=65536)
 def _forms(word: str) -> tuple[tuple[str, str], ...]:
     """(lemma, Penn tag) pairs under which ``word`` is an inflected form of a different lemma."""
-    import lemminflect
+    from ._lemminflect import all_lemmas
 
     out = []
-    for upos, lemmas in lemminflect.getAllLemmas(word).items():
+    for upos, lemmas in all_lemmas(word).items():
         for lemma in lemmas:
             if lemma == word:
                 continue
-            for tag, forms in lemminflect.getAllInflections(lemma, upos=upos).items():
+            for tag, forms in _inflections(lemma, upos):
                 if word in forms and tag in _INFLECTED and (lemma, tag) not in out:
                     out.append((lemma, tag))
     return tuple(out)
@@ -177,10 +287,26 @@ def _forms(word: str) -> tuple[tuple[str, str], ...]:
 @functools.lru_cache(maxsize=65536)
 def _inflect(word: str, tag: str) -> str | None:
     """``word`` in the form ``tag``, from lemminflect's dictionary only (no guessed forms)."""
-    import lemminflect
-
-    forms = lemminflect.getAllInflections(word, upos=_UPOS[tag]).get(tag)
+    forms = dict(_inflections(word, _UPOS[tag])).get(tag)
     return forms[0] if forms else None
+
+
+_INFLECTIONS: dict[tuple[str, str], tuple[tuple[str, tuple[str, ...]], ...]] = {}
+
+
+def _inflections(word: str, upos: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """lemminflect.getAllInflections(word, upos) as (tag, forms) pairs, in its order (memoised:
+    every tag of a part of speech asks for the same table)."""
+    try:
+        return _INFLECTIONS[(word, upos)]
+    except KeyError:
+        pass
+    from ._lemminflect import all_inflections
+
+    if len(_INFLECTIONS) > 100_000:
+        _INFLECTIONS.clear()
+    out = _INFLECTIONS[(word, upos)] = tuple(all_inflections(word, upos).items())
+    return out
 
 
 @functools.lru_cache(maxsize=65536)
@@ -270,39 +396,175 @@ def thesaurus_options(key: str, single: bool, lm, max_options: int) -> list[Opti
     original paired with the key by more sources (Moby forward, Moby reverse, WordNet
     synset, WordNet relation), then a commoner one; a spinner's input is plain common
     wording, and a rare original is almost never the answer."""
+    return [Option(*r) for r in _thesaurus_raw(key, single, lm, max_options)]
+
+
+def _thesaurus_raw(key: str, single: bool, lm, max_options: int) -> list[tuple]:
+    """:func:`thesaurus_options` as tuples of the ``Option`` fields.
+
+    Every pairing is read in the order the loop of old read it: the key's own originals (put
+    into each form of the key when the key is inflected; a multi-word original as it is when
+    the key has several forms), then the originals of each lemma put into its form. A pairing
+    of an original already found replaces its degree and route only when it adds a source.
+    Originals are handled as ids of distinct texts (``_Forms``), so the key's rows are whole
+    arrays; only new texts and originals found twice are handled one by one."""
     th = thesaurus()
     inflected = _forms(key) if single else ()
-    found: list[tuple[str, int, int, bool]] = []
-    # the surface form itself: thesauri list some inflected forms ("troopers" under "troop");
-    # an original in base form is then put into the surface's form
-    tags = {tag for _, tag in inflected}
-    for o, f, d in th.originals(key):
-        if not tags or (" " in o and len(tags) > 1):
-            found.append((o, f, d, False))
-            continue
-        for tag in tags:
-            new = o if _is_form(o, tag) else inflect_term(o, tag)
-            if new:
-                found.append((new, f, d, True))
-    for lemma, tag in inflected:
-        for o, f, d in th.originals(lemma):
-            new = inflect_term(o, tag)
-            if new:
-                found.append((new, f, d, True))
-    best: dict[str, Option] = {}
-    for new, f, d, via in found:
-        if new == key:
-            continue
-        ids = lm.term_ids(new)
-        if ids is None or len(ids) >= MAX_IDS:
-            continue
-        old = best.get(new)
-        if old is None or (f | old.flags) != old.flags:
-            best[new] = Option(new, ids, f | (old.flags if old else 0), d, via)
+    with _Forms.lock:  # the memo grows as keys ask: one key at a time
+        return _thesaurus_rows(key, inflected, th, _Forms.of(th, lm), max_options)
 
-    def prior(o: Option) -> tuple[float, str]:
-        return (-(float(np.log1p(lm.freq(o.ids))) + SOURCE_WEIGHT * _sources(o.flags)), o.text)
-    return sorted(best.values(), key=prior)[:max_options]
+
+def _thesaurus_rows(key: str, inflected: tuple, th: Thesaurus, fm: _Forms, max_options: int) -> list[tuple]:
+    tags = {tag for _, tag in inflected}
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []  # form ids, flags, degrees, via
+    i = th.index.get(key)
+    if i is not None:
+        origs, flags, degrees = th.row_arrays(i)
+        if not tags:
+            parts.append((fm.plain(origs), flags, degrees, np.zeros(len(origs), dtype=bool)))
+        elif len(tags) == 1:
+            (tag,) = tags
+            parts.append((fm.surface(tag, origs), flags, degrees, np.ones(len(origs), dtype=bool)))
+        else:
+            # per original: its text when it is several words, else one entry per form of the key
+            order = list(tags)
+            n, k = len(origs), len(order)
+            multi = fm.multi_word(origs)
+            forms = np.empty((n, k), dtype=np.int64)
+            for c, tag in enumerate(order):
+                forms[:, c] = fm.surface(tag, origs)
+            via = np.ones((n, k), dtype=bool)
+            if multi.any():
+                forms[multi] = -1
+                forms[multi, 0] = fm.plain(origs[multi])
+                via[multi, 0] = False
+            parts.append((forms.ravel(), np.repeat(flags, k), np.repeat(degrees, k), via.ravel()))
+    for lemma, tag in inflected:
+        i = th.index.get(lemma)
+        if i is None:
+            continue
+        origs, flags, degrees = th.row_arrays(i)
+        parts.append((fm.inflected(tag, origs), flags, degrees, np.ones(len(origs), dtype=bool)))
+    if not parts:
+        return []
+    F = np.concatenate([p[0] for p in parts])
+    f = np.concatenate([p[1] for p in parts])
+    d = np.concatenate([p[2] for p in parts])
+    via = np.concatenate([p[3] for p in parts])
+    # no form (-1), the key itself, or a text the context model cannot score: not candidates
+    keep = (F >= 0) & (F != fm.ids_of.get(key, -3))
+    keep &= fm.ok[np.where(keep, F, 0)]
+    if not keep.all():
+        F, f, d, via = F[keep], f[keep], d[keep], via[keep]
+    if not len(F):
+        return []
+    uniq, first, inverse, counts = np.unique(F, return_index=True, return_inverse=True, return_counts=True)
+    flags_u, degree_u, via_u = f[first].tolist(), d[first].tolist(), via[first].tolist()
+    if len(uniq) < len(F):  # an original found more than once: its pairings in the order read
+        f_l, d_l, via_l = f.tolist(), d.tolist(), via.tolist()
+        grouped = np.argsort(inverse, kind="stable").tolist()
+        bounds = np.concatenate([[0], np.cumsum(counts)]).tolist()
+        for g in np.flatnonzero(counts > 1).tolist():
+            at = grouped[bounds[g]:bounds[g + 1]]
+            cur, deg, route = f_l[at[0]], d_l[at[0]], via_l[at[0]]
+            for e in at[1:]:
+                if (f_l[e] | cur) != cur:
+                    cur |= f_l[e]
+                    deg, route = d_l[e], via_l[e]
+            flags_u[g], degree_u[g], via_u[g] = cur, deg, route
+    prior = -(fm.logp[uniq] + SOURCE_WEIGHT * _POPCOUNT[np.array(flags_u, dtype=np.int64) & _THESAURUS_FLAGS])
+    pick = np.arange(len(uniq))
+    if 0 <= max_options < len(uniq):
+        if max_options == 0:
+            return []
+        cut = np.partition(prior, max_options - 1)[max_options - 1]
+        pick = np.flatnonzero(prior <= cut)  # every tie of the last place too: the text decides
+    texts, prior_l, uniq_l = fm.texts, prior.tolist(), uniq.tolist()
+    ranked = sorted((prior_l[k], texts[uniq_l[k]], k) for k in pick.tolist())[:max_options]
+    return [(text, fm.term_ids[uniq_l[k]], flags_u[k], degree_u[k], via_u[k], 0.0, 0, "") for _, text, k in ranked]
+
+
+_POPCOUNT = np.array([x.bit_count() for x in range(32)], dtype=np.int64)
+
+
+class _Forms:
+    """Distinct candidate texts (originals, inflected or not) as small ids, with what the prior
+    needs of each (the context model's ids; ln(1 + frequency); whether it can be a candidate),
+    and per thesaurus term the id of its text as it is, put into a key's form, and inflected:
+    filled as keys ask for them, kept for the process (a bounded memo)."""
+
+    LIMIT = 1_000_000  # texts kept before the memo starts again
+
+    _current: _Forms | None = None
+    lock = threading.RLock()
+
+    @classmethod
+    def of(cls, th: Thesaurus, lm) -> _Forms:
+        fm = cls._current
+        if fm is None or fm.th is not th or fm.lm is not lm or len(fm.texts) > cls.LIMIT:
+            fm = cls._current = cls(th, lm)
+        return fm
+
+    def __init__(self, th: Thesaurus, lm) -> None:
+        self.th, self.lm = th, lm
+        self.texts: list[str] = []
+        self.ids_of: dict[str, int] = {}
+        self.term_ids: list[tuple[int, ...] | None] = []
+        self.ok = np.zeros(0, dtype=bool)
+        self.logp = np.zeros(0)
+        self._as_is = np.full(len(th.terms), -2, dtype=np.int64)  # -2: not yet known, -1: none
+        self._surface: dict[str, np.ndarray] = {}
+        self._inflected: dict[str, np.ndarray] = {}
+
+    def _id(self, text: str | None) -> int:
+        if not text:
+            return -1
+        k = self.ids_of.get(text)
+        if k is None:
+            k = self.ids_of[text] = len(self.texts)
+            self.texts.append(text)
+            ids = self.lm.term_ids(text)
+            good = ids is not None and len(ids) < MAX_IDS
+            self.term_ids.append(ids)
+            if k >= len(self.ok):
+                size = max(1024, 2 * len(self.ok))
+                self.ok = np.concatenate([self.ok, np.zeros(size - len(self.ok), dtype=bool)])
+                self.logp = np.concatenate([self.logp, np.zeros(size - len(self.logp))])
+            self.ok[k] = good
+            self.logp[k] = float(np.log1p(self.lm.freq(ids))) if good else 0.0
+        return k
+
+    def _fill(self, table: np.ndarray, origs: np.ndarray, text_of) -> np.ndarray:
+        out = table[origs]
+        unknown = np.flatnonzero(out == -2)
+        if len(unknown):
+            terms = self.th.terms
+            for u in unknown.tolist():
+                o = int(origs[u])
+                out[u] = table[o] = self._id(text_of(terms[o]))
+        return out
+
+    def plain(self, origs: np.ndarray) -> np.ndarray:
+        """Each original's text as it is."""
+        return self._fill(self._as_is, origs, lambda term: term)
+
+    def surface(self, tag: str, origs: np.ndarray) -> np.ndarray:
+        """Each original put into the form ``tag``, unless it already is in it (-1: cannot be)."""
+        table = self._surface.get(tag)
+        if table is None:
+            table = self._surface[tag] = np.full(len(self.th.terms), -2, dtype=np.int64)
+        return self._fill(table, origs, lambda term: term if _is_form(term, tag) else inflect_term(term, tag))
+
+    def inflected(self, tag: str, origs: np.ndarray) -> np.ndarray:
+        """Each original inflected into the form ``tag`` (-1: cannot be)."""
+        table = self._inflected.get(tag)
+        if table is None:
+            table = self._inflected[tag] = np.full(len(self.th.terms), -2, dtype=np.int64)
+        return self._fill(table, origs, lambda term: inflect_term(term, tag))
+
+    def multi_word(self, origs: np.ndarray) -> np.ndarray:
+        terms = self.th.terms
+        return np.array([" " in terms[o] for o in origs.tolist()], dtype=bool)
 
 
 REPLACED_MIN_COUNT, REPLACED_MIN_WEIGHT = 2, 0.5
@@ -312,7 +574,12 @@ SOURCE_WEIGHT = 2.0  # one more thesaurus source pairing s and c is worth e**2 t
 def options_for(key: str, single: bool, lm, max_options: int, lexicons=()) -> tuple[Option, ...]:
     """Every candidate original of one spun key: all lexicon entries (in lexicon order, strongest
     first), then the thesaurus's; a pair found in both carries both sources."""
-    lexical: dict[str, Option] = {}
+    return tuple(Option(*r) for r in _options_raw(key, single, lm, max_options, lexicons))
+
+
+def _options_raw(key: str, single: bool, lm, max_options: int, lexicons=()) -> tuple[tuple, ...]:
+    """:func:`options_for` as tuples of the ``Option`` fields."""
+    lexical: dict[str, tuple] = {}
     for lexicon in lexicons:
         for e in lexicon.get(key):
             if e.original == key:
@@ -321,14 +588,13 @@ def options_for(key: str, single: bool, lm, max_options: int, lexicons=()) -> tu
             if ids is None or len(ids) >= MAX_IDS:
                 continue
             old = lexical.get(e.original)
-            if old is None or e.weight > old.lex_weight:
-                lexical[e.original] = Option(e.original, ids, LEXICON, 1, False, e.weight, e.count, e.guard)
+            if old is None or e.weight > old[5]:
+                lexical[e.original] = (e.original, ids, LEXICON, 1, False, e.weight, e.count, e.guard)
     out = list(lexical.values())
-    for o in thesaurus_options(key, single, lm, max_options):
-        lex = lexical.get(o.text)
+    for o in _thesaurus_raw(key, single, lm, max_options):
+        lex = lexical.get(o[0])
         if lex is not None:
-            out[out.index(lex)] = Option(o.text, o.ids, o.flags | LEXICON, o.degree, o.via_lemma,
-                                         lex.lex_weight, lex.lex_count, lex.guard)
+            out[out.index(lex)] = (o[0], o[1], o[2] | LEXICON, o[3], o[4], lex[5], lex[6], lex[7])
         else:
             out.append(o)
     return tuple(out)
@@ -342,6 +608,10 @@ class Channel:
         self.lexicons = tuple(lexicons)
         self.max_options = max_options
         self._cache: dict[tuple[str, bool], OptionSet] = {}
+        self._empty: OptionSet | None = None  # shared by every key without options
+        self._lexicon_keys: set[str] | None = None  # keys some lexicon lists (made on first use)
+        self._thesaurus_index: dict[str, int] = {}
+        self._heads: dict[int, set[str]] = {}
         # originals a lexicon's spinner reliably replaces (seen replaced at least twice, and they
         # are what the spun key stands for at least half the time), by token count
         self.replaced: dict[int, set[tuple[str, ...]]] = {}
@@ -360,17 +630,40 @@ class Channel:
         low = [t.text.lower().replace("’", "'") for t in tokens]
         hits = 0
         for n, keys in self.replaced.items():
-            hits += sum(1 for i in range(len(low) - n + 1) if tuple(low[i:i + n]) in keys)
+            if n == 1:
+                hits += sum(1 for w in low if (w,) in keys)
+                continue
+            heads = self._heads.get(n)
+            if heads is None:
+                heads = self._heads[n] = {k[0] for k in keys if k}
+            hits += sum(1 for i in range(len(low) - n + 1) if low[i] in heads and tuple(low[i:i + n]) in keys)
         return hits
 
     def options(self, key: str, single: bool, lm) -> OptionSet:
         opts = self._cache.get((key, single))
         if opts is None:
+            if not single and not self.listed(key):
+                return self._no_options(lm)  # not memoised: most multi-word keys have no options
             if len(self._cache) > 200_000:
                 self._cache.clear()
-            opts = self._cache[(key, single)] = OptionSet(
-                options_for(key, single, lm, self.max_options, self.lexicons), lm)
+            found = _options_raw(key, single, lm, self.max_options, self.lexicons)
+            opts = self._cache[(key, single)] = OptionSet._of_raw(found, lm) if found else self._no_options(lm)
         return opts
+
+    def _no_options(self, lm) -> OptionSet:
+        if self._empty is None:
+            self._empty = OptionSet((), lm)
+        return self._empty
+
+    def listed(self, key: str) -> bool:
+        """Does the thesaurus or a lexicon list ``key``? (If not, a multi-token key has no options.)"""
+        if self._lexicon_keys is None:
+            keys: set[str] = set()
+            for lexicon in self.lexicons:
+                keys.update(k for k in lexicon.keys() if lexicon.get(k))  # noqa: SIM118 - a method, not a dict view
+            self._lexicon_keys = keys
+            self._thesaurus_index = thesaurus().index
+        return key in self._thesaurus_index or key in self._lexicon_keys
 
 
 def propose(text: str, tokens: list[Token], lm, skip_token=lambda i: False,
@@ -384,17 +677,42 @@ def propose(text: str, tokens: list[Token], lm, skip_token=lambda i: False,
 
     channel = channel or Channel()
     lowered = None
-    vetoed = [skip_token(k) for k in range(len(tokens))]
+    n = len(tokens)
+    vetoed = [skip_token(k) for k in range(n)]
+    word = [t.is_word for t in tokens]
+    joiner = [w or bool(_JOINER.match(t.text)) for w, t in zip(word, tokens)]
+    # a line break before token k (spans stay on one line)
+    broken = [False] + ["\n" in text[a.end:b.start] for a, b in itertools.pairwise(tokens)]
+    options, listed = channel.options, channel.listed
     out: list[Proposal] = []
-    for sp in spans(text, tokens):
-        if True in vetoed[sp.first:sp.last + 1]:
+    # the spans of spans(), in the same order; a span holding a vetoed token is skipped, and so
+    # is every longer span from the same first token
+    for i, t in enumerate(tokens):
+        if not word[i] or vetoed[i]:
             continue
-        opts = channel.options(key_of(sp.text), sp.first == sp.last, lm)
-        if opts.guarded:
-            if lowered is None:
-                lowered = normalise(text)
-            keep = np.array([guard_present(o.guard, lowered) for o in opts.options])
-            opts = opts.where(keep) if not keep.all() else opts
-        if opts:
-            out.append(Proposal(sp, opts))
+        start = t.start
+        words = 0
+        for j in range(i, min(n, i + 2 * MAX_SPAN)):
+            if not joiner[j] or (j > i and broken[j]) or vetoed[j]:
+                break
+            if not word[j]:
+                continue
+            words += 1
+            if words > MAX_SPAN:
+                break
+            end = tokens[j].end
+            span_text = text[start:end]
+            key = key_of(span_text)
+            if i != j and not listed(key):
+                continue
+            opts = options(key, i == j, lm)
+            if not opts:
+                continue
+            if opts.guarded:
+                if lowered is None:
+                    lowered = normalise(text)
+                keep = np.array([guard_present(g, lowered) for g in opts.guards])
+                opts = opts.where(keep) if not keep.all() else opts
+            if opts:
+                out.append(Proposal(Span(i, j, start, end, span_text), opts))
     return out

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["lexicon_dir", "load_npz", "load_lines", "MissingDataError"]
+__all__ = ["lexicon_dir", "load_npz", "load_lines", "map_npz", "MissingDataError"]
 
 
 class MissingDataError(RuntimeError):
@@ -36,6 +36,43 @@ def load_npz(name: str) -> dict[str, np.ndarray]:
             return {n[:-4]: np.load(zf.open(n), allow_pickle=False) for n in zf.namelist()}
     except (OSError, zipfile.BadZipFile, ValueError) as exc:
         raise MissingDataError(f"cannot read table {path}: {exc}") from None
+
+
+def map_npz(name: str) -> dict[str, np.ndarray]:
+    """The arrays of a table, memory-mapped read-only where the archive stores them uncompressed
+    (as the shipped tables are): nothing is read until used, and no copy is made. Falls back to
+    :func:`load_npz` for a compressed archive.
+
+    A table must be replaced by writing a new file and renaming it over the old one (as
+    scripts/build_ngrams.py does), never rewritten in place, while an engine has it mapped."""
+    path = lexicon_dir() / name
+    out: dict[str, np.ndarray] = {}
+    try:
+        with zipfile.ZipFile(path) as zf, open(path, "rb") as f:
+            for info in zf.infolist():
+                if info.compress_type != zipfile.ZIP_STORED or not info.filename.endswith(".npy"):
+                    return load_npz(name)
+                f.seek(info.header_offset)
+                local = f.read(30)  # the local file header: name and extra field lengths at 26 and 28
+                if local[:4] != b"PK\x03\x04":
+                    return load_npz(name)
+                f.seek(info.header_offset + 30 + int.from_bytes(local[26:28], "little")
+                       + int.from_bytes(local[28:30], "little"))
+                version = np.lib.format.read_magic(f)
+                if version == (1, 0):
+                    shape, fortran, dtype = np.lib.format.read_array_header_1_0(f)
+                elif version == (2, 0):
+                    shape, fortran, dtype = np.lib.format.read_array_header_2_0(f)
+                else:
+                    return load_npz(name)
+                if dtype.hasobject:
+                    return load_npz(name)
+                mapped = np.memmap(path, dtype=dtype, mode="r", offset=f.tell(), shape=shape,
+                                   order="F" if fortran else "C")
+                out[info.filename[:-4]] = mapped.view(np.ndarray)  # plain arrays: cheaper to slice
+    except (OSError, zipfile.BadZipFile, ValueError) as exc:
+        raise MissingDataError(f"cannot read table {path}: {exc}") from None
+    return out
 
 
 def load_lines(name: str) -> list[str]:

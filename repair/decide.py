@@ -27,6 +27,7 @@ from .data import MissingDataError, lexicon_dir
 __all__ = ["DecisionModel", "shipped_model"]
 
 MODEL_FILE = "spin_model.json"
+_BLOCK = 1024  # events evaluated at a time
 
 
 @dataclass(frozen=True)
@@ -97,12 +98,50 @@ class DecisionModel:
             return X @ self.weights + self.base
         if len(X) == 0:
             return np.zeros(0)
-        rows = np.arange(len(X))[:, None]
-        node = np.broadcast_to(self.roots, (len(X), len(self.roots))).copy()
-        for _ in range(self.depth):
-            go_left = X[rows, self.feature[node]] <= self.cut[node]
-            node = np.where(go_left, self.left[node], self.right[node])
-        return self.base + self.value[node].sum(axis=1)
+        feature, cut, value = self._complete()
+        size = (1 << (self.depth + 1)) - 1  # nodes of a complete tree of that depth
+        X = np.ascontiguousarray(X, dtype=np.float64)
+        # every event descends every tree at once, one level per step; node k's children are 2k+1
+        # (x <= threshold) and 2k+2, so no child tables are looked up. Events go a block at a
+        # time, so that the (events x trees) arrays stay in the CPU cache.
+        offset = np.arange(len(self.roots), dtype=np.int64) * size
+        out = np.empty(len(X))
+        for lo in range(0, len(X), _BLOCK):
+            part = X[lo:lo + _BLOCK]
+            row = (np.arange(len(part), dtype=np.int64) * X.shape[1])[:, None]
+            flat = part.ravel()
+            k = np.zeros((len(part), len(self.roots)), dtype=np.int64)
+            for _ in range(self.depth):
+                at = offset + k
+                k = 2 * k + 1 + (~(flat[row + feature[at]] <= cut[at]))
+            out[lo:lo + _BLOCK] = self.base + value[offset + k].sum(axis=1)
+        return out
+
+    def _complete(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The trees as complete binary trees of depth ``depth`` (heap order, node k's children
+        at 2k+1 and 2k+2): a leaf above the bottom becomes a subtree whose every leaf holds its
+        value, so whichever way an event goes there, it ends with that value. Made once."""
+        done = self.__dict__.get("_complete_trees")
+        if done is not None:
+            return done
+        size = (1 << (self.depth + 1)) - 1
+        # node[t, k]: the node of tree t at heap position k; a leaf's children are itself (its
+        # left and right point at it), so it fills its whole subtree
+        node = np.empty((len(self.roots), size), dtype=np.int64)
+        node[:, 0] = self.roots
+        for k in range((size - 1) // 2):
+            node[:, 2 * k + 1] = self.left[node[:, k]]
+            node[:, 2 * k + 2] = self.right[node[:, k]]
+        is_leaf = (self.left == np.arange(len(self.left)))[node]
+        inner = np.zeros(size, dtype=bool)
+        inner[:(size - 1) // 2] = True  # heap positions above the bottom level
+        split = inner & ~is_leaf
+        feature = np.where(split, self.feature[node], 0).ravel()
+        cut = np.where(split, self.cut[node], 0.0).ravel()
+        value = np.where(inner, 0.0, self.value[node]).ravel()
+        done = (feature, cut, value)
+        object.__setattr__(self, "_complete_trees", done)
+        return done
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         return 1.0 / (1.0 + np.exp(-self.log_odds(X)))

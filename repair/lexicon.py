@@ -69,7 +69,6 @@ __all__ = [
 COLUMNS = ("spun", "original", "count", "weight", "guard", "source")
 HEADER = "\t".join(COLUMNS)
 _HEADER_SHOWN = HEADER.replace("\t", "\\t")
-_WS = re.compile(r"\s+")
 _LETTER = re.compile(r"[^\W\d_]")
 
 
@@ -79,7 +78,9 @@ class LexiconError(ValueError):
 
 def normalise(text: str) -> str:
     """The key form of a phrase: lower case, single spaces, straight apostrophe."""
-    return _WS.sub(" ", text.replace("\u2019", "'").lower()).strip()
+    # runs of white space as one space, none at the ends (str.split and re's \s agree on what
+    # white space is)
+    return " ".join(text.replace("\u2019", "'").lower().split())
 
 
 def _fmt_weight(weight: float) -> str:

@@ -10,11 +10,12 @@ span; they are not normalised probabilities.
 from __future__ import annotations
 
 import functools
+import threading
 from typing import Sequence
 
 import numpy as np
 
-from .data import load_lines, load_npz
+from .data import load_lines, map_npz
 
 __all__ = ["ContextModel", "model", "BOS", "UNK"]
 
@@ -24,20 +25,21 @@ ALPHA = 0.4
 
 class ContextModel:
     def __init__(self) -> None:
-        z = load_npz("ngrams.npz")
+        # the arrays are mapped, not read: counts are read where looked up (and become float64 there)
+        z = map_npz("ngrams.npz")
         self.bits, self.total = (int(x) for x in z["meta"])
-        self.vocab = load_lines("vocab.txt")
-        self.index = {w: i for i, w in enumerate(self.vocab)}
+        self.vocab = tuple(load_lines("vocab.txt"))  # a tuple of strings: nothing for the GC to walk
+        self.index = dict(zip(self.vocab, range(len(self.vocab))))
         self._term_ids: dict[str, tuple[int, ...] | None] = {}
-        self.uni = z["unigram_counts"].astype(np.float64)
+        self.uni = np.array(z["unigram_counts"], dtype=np.float64)
         self.cap_permille = z["capitalised_permille"] if "capitalised_permille" in z else None
         self.bi_keys = _prefix_sum(z["bigram_key_delta"])
-        self.bi_counts = z["bigram_counts"].astype(np.float64)
+        self.bi_counts = z["bigram_counts"]
         self.tri_keys = _prefix_sum(z["trigram_key_delta"])
-        self.tri_counts = z["trigram_counts"].astype(np.float64)
+        self.tri_counts = z["trigram_counts"]
         # a paragraph start is a context, never a prediction: its count is the number of bigrams it opens
         lo, hi = np.searchsorted(self.bi_keys, [0, 1 << self.bits])
-        self.uni[BOS] = self.bi_counts[lo:hi].sum()
+        self.uni[BOS] = np.asarray(self.bi_counts[lo:hi], dtype=np.float64).sum()
         self.log_unk = float(np.log(0.5 / self.total))
         self.p_uni = (self.uni + 0.5) / (self.total + 0.5 * len(self.vocab))
         self.p_uni[BOS] = 1.0
@@ -68,9 +70,12 @@ class ContextModel:
             return self._term_ids[term]
         except KeyError:
             pass
-        from .tokens import TOKEN_RE, lm_form
+        if term.isalpha() and term.lower() == term:  # one plain word: its own lm form, one token
+            ids = (self.index.get(term, UNK),)
+        else:
+            from .tokens import TOKEN_RE, lm_form
 
-        ids = tuple(self.index.get(lm_form(t), UNK) for t in TOKEN_RE.findall(term))
+            ids = tuple(self.index.get(lm_form(t), UNK) for t in TOKEN_RE.findall(term))
         if len(self._term_ids) > 500_000:
             self._term_ids.clear()
         out = self._term_ids[term] = None if not ids or UNK in ids else ids
@@ -84,10 +89,7 @@ class ContextModel:
     def _lookup(keys: np.ndarray, counts: np.ndarray, q: np.ndarray) -> np.ndarray:
         if len(keys) == 0 or len(q) == 0:
             return np.zeros(len(q))
-        # sorted, distinct queries walk the table in order: many times faster than random probes
-        uq, inverse = np.unique(q, return_inverse=True)
-        pos = np.minimum(np.searchsorted(keys, uq), len(keys) - 1)
-        return np.where(keys[pos] == uq, counts[pos], 0.0)[inverse.reshape(q.shape)]
+        return _find(keys, counts, q.ravel()).reshape(q.shape)
 
     def unseen_pairs(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """1.0 where both ids are present (>= 0) and the bigram (a, b) was never counted, else 0.0."""
@@ -97,35 +99,119 @@ class ContextModel:
 
     def token_logprobs(self, u: np.ndarray, v: np.ndarray, w: np.ndarray) -> np.ndarray:
         """log S(w | u v) for arrays of ids; u or v may be -1 (no context)."""
+        return self._logprobs(u, v, w)[0]
+
+    def _logprobs(self, u: np.ndarray, v: np.ndarray, w: np.ndarray,
+                  pairs: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+        """``token_logprobs``, and the bigram counts of ``pairs`` (two id arrays, >= 0) from the same
+        look-up: every bigram of a call is looked up at once, and so is every trigram."""
         b = self.bits
         has_v = v >= 0
         has_uv = has_v & (u >= 0)
         uu, vv = np.maximum(u, 0), np.maximum(v, 0)
-        c_uvw = np.where(has_uv, self._lookup(self.tri_keys, self.tri_counts, (uu << 2 * b) | (vv << b) | w), 0.0)
-        c_uv = np.where(has_uv, self._lookup(self.bi_keys, self.bi_counts, (uu << b) | vv), 0.0)
-        c_vw = np.where(has_v, self._lookup(self.bi_keys, self.bi_counts, (vv << b) | w), 0.0)
+        # only present contexts are looked up; absent ones count 0, as before
+        q_uv = ((uu << b) | vv)[has_uv]
+        q_vw = ((vv << b) | w)[has_v]
+        parts = [q_uv, q_vw]
+        if pairs is not None:
+            parts.append((pairs[0] << b) | pairs[1])
+        bi = self._lookup(self.bi_keys, self.bi_counts, np.concatenate(parts))
+        n_uv, n_vw = len(q_uv), len(q_vw)
+        c_uv = np.zeros(len(w))
+        c_uv[has_uv] = bi[:n_uv]
+        c_vw = np.zeros(len(w))
+        c_vw[has_v] = bi[n_uv:n_uv + n_vw]
+        c_uvw = np.zeros(len(w))
+        c_uvw[has_uv] = self._lookup(self.tri_keys, self.tri_counts, ((uu << 2 * b) | (vv << b) | w)[has_uv])
         c_v = np.where(has_v, self.uni[vv], 0.0)
         p = self.p_uni[w] * ALPHA * ALPHA
         p = np.where((c_vw > 0) & (c_v > 0), ALPHA * c_vw / np.maximum(c_v, 1.0), p)
         p = np.where((c_uvw > 0) & (c_uv > 0), c_uvw / np.maximum(c_uv, 1.0), p)
         p = np.minimum(p, 1.0)
-        return np.log(p)
+        return np.log(p), (bi[n_uv + n_vw:] if pairs is not None else None)
 
     def score_rows(self, seq: np.ndarray, first: int = 2) -> np.ndarray:
         """Score each row of ``seq`` (ids, -1 where absent) from column ``first`` on.
 
         Columns before ``first`` are context only; a BOS cuts the context before it."""
+        return self._score_rows(seq, first)[0]
+
+    def _score_rows(self, seq: np.ndarray, first: int = 2,
+                    pairs: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+        """``score_rows``, and the bigram counts of ``pairs`` (see ``_logprobs``). Every scored
+        position of every column is looked up at once; each row's log-probabilities are then added
+        column by column, in the same order as one column at a time."""
         n, width = seq.shape
         total = np.zeros(n)
-        for j in range(first, width):
-            w = seq[:, j]
-            ok = w >= 0
-            if not ok.any():
-                continue
-            v = seq[ok, j - 1]
-            u = np.where(v == BOS, -1, seq[ok, j - 2])
-            total[ok] += self.token_logprobs(u, v, w[ok])
-        return total
+        if first < 2:  # a context column before the first would wrap around; keep the plain loop
+            for j in range(first, width):
+                w = seq[:, j]
+                ok = w >= 0
+                if not ok.any():
+                    continue
+                v = seq[ok, j - 1]
+                u = np.where(v == BOS, -1, seq[ok, j - 2])
+                total[ok] += self.token_logprobs(u, v, w[ok])
+            return total, (None if pairs is None else self._lookup(
+                self.bi_keys, self.bi_counts, (pairs[0] << self.bits) | pairs[1]))
+        if width <= first or n == 0:
+            return total, (None if pairs is None else self._lookup(
+                self.bi_keys, self.bi_counts, (pairs[0] << self.bits) | pairs[1]))
+        if n > _CHUNK_ROWS:  # rows are independent: score them a block at a time (bounded memory)
+            counts = None
+            for lo in range(0, n, _CHUNK_ROWS):
+                part, c = self._score_rows(seq[lo:lo + _CHUNK_ROWS], first, pairs if lo == 0 else None)
+                total[lo:lo + _CHUNK_ROWS] = part
+                counts = c if lo == 0 else counts
+            return total, counts
+        # every adjacent pair (seq[j-1], seq[j]) from column first-1 on is a bigram the scores need:
+        # position j's (v, w) and position j+1's (u, v); each is looked up once, and so is a run of
+        # rows asking for the same pair (rows of one span share their context)
+        b = self.bits
+        A = seq[:, first - 2:width - 1]
+        B = seq[:, first - 1:]
+        has_pair = (A >= 0) & (B >= 0)
+        Q = np.where(has_pair, (np.maximum(A, 0) << b) | np.maximum(B, 0), -1)
+        head = np.ones(Q.shape, dtype=bool)
+        np.not_equal(Q[1:], Q[:-1], out=head[1:])
+        ask = head & has_pair
+        q = Q[ask]
+        n_q = len(q)
+        if pairs is not None:
+            q = np.concatenate([q, (pairs[0] << b) | pairs[1]])
+        found = self._lookup(self.bi_keys, self.bi_counts, q)
+        at = np.zeros(Q.shape)
+        at[ask] = found[:n_q]
+        # each row takes the value of its run's first row
+        run = np.where(head, np.arange(n)[:, None], 0)
+        np.maximum.accumulate(run, axis=0, out=run)
+        bi = np.where(has_pair, at[run, np.arange(Q.shape[1])], 0.0)
+        counts = found[n_q:] if pairs is not None else None
+        # the scored positions, flattened
+        W = seq[:, first:]
+        ok = W >= 0
+        w = W[ok]
+        v = seq[:, first - 1:width - 1][ok]
+        u = np.where(v == BOS, -1, seq[:, first - 2:width - 2][ok])
+        has_v = v >= 0
+        has_uv = has_v & (u >= 0)
+        c_vw = np.where(has_v, bi[:, 1:][ok], 0.0)
+        c_uv = np.where(has_uv, bi[:, :-1][ok], 0.0)
+        # a trigram counts only where its context (u, v) was seen: only those are looked up
+        need = has_uv & (c_uv > 0)
+        c_uvw = np.zeros(len(w))
+        c_uvw[need] = self._lookup(self.tri_keys, self.tri_counts,
+                                   (u[need] << 2 * b) | (v[need] << b) | w[need])
+        c_v = np.where(has_v, self.uni[np.maximum(v, 0)], 0.0)
+        p = self.p_uni[w] * ALPHA * ALPHA
+        p = np.where((c_vw > 0) & (c_v > 0), ALPHA * c_vw / np.maximum(c_v, 1.0), p)
+        p = np.where((c_uvw > 0) & (c_uv > 0), c_uvw / np.maximum(c_uv, 1.0), p)
+        p = np.minimum(p, 1.0)
+        LP = np.zeros(W.shape)
+        LP[ok] = np.log(p)
+        for j in range(W.shape[1]):
+            total += LP[:, j]  # + 0.0 where a row has no token: exact
+        return total, counts
 
     def score_windows(self, windows: Sequence[Sequence[int]], first: Sequence[int]) -> np.ndarray:
         """Sum of log S over positions ``first[k]..end`` of each id sequence ``windows[k]``.
@@ -148,11 +234,98 @@ class ContextModel:
         return np.bincount(np.array(owner), weights=lp, minlength=len(windows))
 
 
+_CHUNK_ROWS = 16384  # rows scored at a time by _score_rows
+_STRIDE = 16  # keys per block of the sampled index
+_SAMPLES: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # id(keys) -> (keys, every _STRIDE-th key)
+
+
+def _sample(keys: np.ndarray) -> np.ndarray:
+    entry = _SAMPLES.get(id(keys))
+    if entry is None or entry[0] is not keys:
+        if len(_SAMPLES) >= 8:
+            _SAMPLES.clear()
+        entry = _SAMPLES[id(keys)] = (keys, keys[::_STRIDE].copy())
+    return entry[1]
+
+
+_CACHE_BITS = 21  # slots of the look-up cache of each big table (2**21 keys and counts: 32 MB at most)
+_CACHES: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}  # id(keys) -> (keys, slot keys + 1, counts)
+_HASH = np.uint64(0x9E3779B97F4A7C15)
+_CACHE_LOCK = threading.Lock()
+
+
+def _find(keys: np.ndarray, counts: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """counts[i] where keys[i] == q, else 0.0, for a 1-d array of queries.
+
+    A big table keeps the answers it last gave in a direct-mapped cache (a slot per hash of the
+    key, the newest answer wins): a run asks for the same n-grams again and again."""
+    if len(keys) < 4096 or len(q) == 0:
+        return _search(keys, counts, q)
+    entry = _CACHES.get(id(keys))
+    if entry is None or entry[0] is not keys:
+        if len(_CACHES) >= 4:
+            _CACHES.clear()
+        # zeros: pages are allocated as slots are first used; a slot holds key + 1 (0: empty)
+        entry = _CACHES[id(keys)] = (keys, np.zeros(1 << _CACHE_BITS, dtype=np.int64),
+                                     np.zeros(1 << _CACHE_BITS))
+    _, slot_keys, slot_counts = entry
+    slot = ((q.astype(np.uint64) * _HASH) >> np.uint64(64 - _CACHE_BITS)).astype(np.int64)
+    with _CACHE_LOCK:  # a slot's key and count are read and written together
+        hit = (slot_keys[slot] == q + 1) & (q >= 0)
+        out = np.empty(len(q))
+        out[hit] = slot_counts[slot[hit]]
+    miss = np.flatnonzero(~hit)
+    if len(miss):
+        qm = q[miss]
+        found = _search(keys, counts, qm)
+        out[miss] = found
+        keep = np.flatnonzero(qm >= 0)
+        where, stored = slot[miss][keep], qm[keep] + 1
+        with _CACHE_LOCK:
+            slot_keys[where] = stored
+            # keys that met in one slot: one of them is now its key; give the slot that key's count
+            won = slot_keys[where] == stored
+            slot_counts[where[won]] = found[keep][won]
+    return out
+
+
+def _search(keys: np.ndarray, counts: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """counts[i] where keys[i] == q, else 0.0, for a 1-d array of queries.
+
+    Distinct queries are looked up in increasing order: first in a sample of every 16th key
+    (small enough to stay in the CPU cache), then within their block of 16 keys, so each one
+    touches the big table in one or two places."""
+    order = np.argsort(q)
+    s = q[order]
+    new = np.empty(len(s), dtype=bool)
+    new[0] = True
+    np.not_equal(s[1:], s[:-1], out=new[1:])
+    uq = s[new]
+    n = len(keys)
+    if n < 4096:  # a small table: a plain binary search
+        pos = np.minimum(np.searchsorted(keys, uq), n - 1)
+        found = np.where(keys[pos] == uq, counts[pos], 0.0)
+        out = np.empty(len(q))
+        out[order] = found[np.cumsum(new) - 1]
+        return out
+    block = np.searchsorted(_sample(keys), uq, side="right") - 1  # last block whose first key <= q
+    lo = np.maximum(block, 0) * _STRIDE
+    step = _STRIDE >> 1
+    while step:  # the last index in the block whose key is <= q
+        c = np.minimum(lo + step, n - 1)
+        lo = np.where(keys[c] <= uq, c, lo)
+        step >>= 1
+    hit = (keys[lo] == uq) & (block >= 0)
+    found = np.zeros(len(uq))
+    found[hit] = counts[lo[hit]]  # counts may be a mapped (unaligned) array: read only the hits
+    out = np.empty(len(q))
+    out[order] = found[np.cumsum(new) - 1]
+    return out
+
+
 def _prefix_sum(delta: np.ndarray) -> np.ndarray:
     """Sorted keys from their stored deltas (keys < 2**60, so int64 holds them)."""
-    keys = delta.view(np.int64)
-    np.cumsum(keys, out=keys)
-    return keys
+    return np.cumsum(delta.view(np.int64))
 
 
 @functools.lru_cache(maxsize=1)

@@ -30,10 +30,12 @@ best-first so that no two overlap.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -45,7 +47,6 @@ from .candidates import (
     WN_REL,
     WN_SYN,
     Channel,
-    article_for,
     carry_case,
     propose,
 )
@@ -79,7 +80,8 @@ def default_channel(lexicon_paths: tuple[str, ...] = ()) -> Channel:
     from .lexicon import Lexicon
 
     bundled = [lexicon_dir() / name for name in BUNDLED_LEXICONS if (lexicon_dir() / name).exists()]
-    return Channel([Lexicon.load(*bundled, *lexicon_paths)])
+    with _collector_paused():  # thousands of entries: nothing for the collector to find
+        return Channel([Lexicon.load(*bundled, *lexicon_paths)])
 
 
 @dataclass
@@ -150,15 +152,35 @@ class Evidence:
     doc_gain: float
     doc_lex: float  # lexicon hits (summed best lexicon weight of spans) per 100 words, smoothed
     doc_orig: float  # wordings a lexicon's spinner replaces, left standing, per 100 words, smoothed
+    flat: _Flat | None = field(default=None, repr=False, compare=False)  # ``scored`` as flat arrays
 
 
 def score_document(text: str, decision: DecisionModel | None = None,
                    channel: Channel | None = None) -> Evidence:
     """Every span with candidates, with each candidate's probability of being the original."""
-    tokens = tokenize(text)
-    ev = evidence(text, tokens, channel or default_channel())
-    decide(ev, decision or shipped_model())
+    with _collector_paused():
+        tokens = tokenize(text)
+        ev = evidence(text, tokens, channel or default_channel())
+        decide(ev, decision or shipped_model())
     return ev
+
+
+@contextlib.contextmanager
+def _collector_paused():
+    """Pause Python's cyclic garbage collector while a document is scored.
+
+    Scoring allocates many short-lived objects (freed by reference counting, no cycles), and the
+    process holds large long-lived tables and memos; left on, the collector would walk those
+    again and again (a fifth of the run time). It is switched back on afterwards, so any cycles
+    are collected as usual."""
+    paused = gc.isenabled()
+    if paused:
+        gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
 
 
 SMOOTH_WORDS = 50.0  # block and document rates are smoothed toward none in this many words
@@ -167,15 +189,20 @@ SMOOTH_WORDS = 50.0  # block and document rates are smoothed toward none in this
 def evidence(text: str, tokens: list[Token], channel: Channel) -> Evidence:
     """Stage 3: the evidence for every candidate of every span, and for the blocks and the text."""
     n_words = sum(1 for t in tokens if t.is_word)
-    scored, block_of, lm, ids = _span_evidence(text, tokens, channel)
+    scored, block_of, lm, ids, flat = _span_evidence(text, tokens, channel)
     n_blocks = (max(block_of) + 1) if block_of else 1
     words = np.bincount([block_of[k] for k, t in enumerate(tokens) if t.is_word], minlength=n_blocks)
-    gain = np.zeros(n_blocks)
+    gain_of = [0.0] * n_blocks
     lex = 0.0
-    for s in scored:
-        if s.first == s.last:  # single tokens only, so overlapping spans are not counted twice
-            gain[s.block] += max(float(s.gains.max()), 0.0)
-        lex += float(s.lex_weight.max())
+    if scored:
+        starts = np.concatenate([[0], np.cumsum(flat.sizes)[:-1]])
+        best_gain = np.maximum.reduceat(flat.gains, starts).tolist()
+        best_lex = np.maximum.reduceat(flat.lex_weight, starts).tolist()
+        for s, g, w in zip(scored, best_gain, best_lex):
+            if s.first == s.last:  # single tokens only, so overlapping spans are not counted twice
+                gain_of[s.block] += max(g, 0.0)
+            lex += w
+    gain = np.array(gain_of)
     miss, pairs = _unseen_pairs(text, tokens, ids, block_of, lm, n_blocks)
     share, weight = UNSEEN_PRIOR
     block_unseen = (miss + share * weight) / (pairs + weight)
@@ -183,7 +210,52 @@ def evidence(text: str, tokens: list[Token], channel: Channel) -> Evidence:
                     float((miss.sum() + share * weight) / (pairs.sum() + weight)),
                     float(gain.sum() / (n_words + SMOOTH_WORDS)),
                     float(100.0 * lex / (n_words + SMOOTH_WORDS)),
-                    float(100.0 * channel.replaced_hits(tokens) / (n_words + SMOOTH_WORDS)))
+                    float(100.0 * channel.replaced_hits(tokens) / (n_words + SMOOTH_WORDS)), flat)
+
+
+def _flat_of(ev: Evidence) -> _Flat:
+    """``ev.scored`` as flat arrays: those made with it, or gathered from the spans."""
+    scored = ev.scored
+    flat = ev.flat
+    if flat is not None and flat.scored is scored and len(flat.sizes) == len(scored):
+        return flat
+
+    def cat(name: str) -> np.ndarray:
+        return np.concatenate([getattr(s, name) for s in scored])
+
+    return _Flat(scored, np.array([len(s.cands) for s in scored]), cat("gains"), cat("flags"), cat("dlen"),
+                 cat("dfreq"), cat("lex_weight"), cat("lex_count"), cat("log_degree"), cat("cand_unseen"),
+                 np.array([s.last - s.first + 1 for s in scored], dtype=np.float64),
+                 np.array([s.spun_log_freq for s in scored]), np.array([s.spun_unseen for s in scored]),
+                 np.array([s.block for s in scored]))
+
+
+def _ranks(g: np.ndarray, sizes: np.ndarray, owner: np.ndarray,
+           first: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each candidate's rank by gain within its span (best first, ties in candidate order), and each
+    span's best and second-best gain (the best minus 10 when the span has one candidate)."""
+    width = int(sizes.max())
+    if width > 512:  # one sort of everything: by span, then best gain first
+        order = np.lexsort((-g, owner))
+        rank = np.empty(len(g))
+        rank[order] = np.arange(len(g)) - np.repeat(first, sizes)
+        top = g[order[first]]
+        second = np.where(sizes > 1, g[order[np.minimum(first + 1, len(g) - 1)]], top - 10.0)
+        return rank, top, second
+    # the same order, one short row per span: a stable sort of each row, padding last
+    col = np.arange(len(g)) - np.repeat(first, sizes)
+    keyed = np.full((len(sizes), width), np.inf)
+    keyed[owner, col] = -g
+    order = np.argsort(keyed, axis=1, kind="stable")
+    rank_in = np.empty_like(order)
+    rank_in[np.arange(len(sizes))[:, None], order] = np.arange(width)
+    rank = rank_in[owner, col].astype(np.float64)
+    top = g[first + order[:, 0]]
+    if width > 1:
+        second = np.where(sizes > 1, g[first + np.where(sizes > 1, order[:, 1], 0)], top - 10.0)
+    else:
+        second = top - 10.0
+    return rank, top, second
 
 
 def features(ev: Evidence) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -192,37 +264,29 @@ def features(ev: Evidence) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
     A span's events are its ``EVENTS_PER_SPAN`` best candidates by context gain, where they
     gain at all, and every lexicon candidate. Computed for all spans at once."""
-    scored = ev.scored
-    if not scored:
+    if not ev.scored:
         return np.zeros((0, len(FEATURES))), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    sizes = np.array([len(s.cands) for s in scored])
-    owner = np.repeat(np.arange(len(scored)), sizes)
+    fa = _flat_of(ev)
+    sizes = fa.sizes
+    owner = np.repeat(np.arange(len(sizes)), sizes)
     first = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-
-    def cat(name: str) -> np.ndarray:
-        return np.concatenate([getattr(s, name) for s in scored])
-
-    g, flags = cat("gains"), cat("flags")
-    order = np.lexsort((-g, owner))  # by span, then best gain first
-    rank = np.empty(len(g))
-    rank[order] = np.arange(len(g)) - np.repeat(first, sizes)
-    top = g[order[first]]
-    second = np.where(sizes > 1, g[order[np.minimum(first + 1, len(g) - 1)]], top - 10.0)
+    g, flags = fa.gains, fa.flags
+    rank, top, second = _ranks(g, sizes, owner, first)
     pick = np.flatnonzero(((rank < EVENTS_PER_SPAN) & (g > 0)) | ((flags & LEXICON) > 0))
     own = owner[pick]
     gs, fl = g[pick], flags[pick]
-    span_tokens = np.array([s.last - s.first + 1 for s in scored], dtype=np.float64)[own]
-    dlen = cat("dlen")[pick]
-    dfreq = cat("dfreq")[pick]
-    spun_log_freq = np.array([s.spun_log_freq for s in scored])[own]
-    lw = cat("lex_weight")[pick]
+    span_tokens = fa.span_tokens[own]
+    dlen = fa.dlen[pick]
+    dfreq = fa.dfreq[pick]
+    spun_log_freq = fa.spun_log_freq[own]
+    lw = fa.lex_weight[pick]
     f = np.empty((len(pick), len(FEATURES)))
     f[:, 0] = gs
     f[:, 1] = gs / np.maximum(span_tokens, span_tokens + dlen)
     f[:, 2] = rank[pick]
     f[:, 3] = np.where(gs == top[own], top[own] - second[own], gs - top[own])
     f[:, 4] = np.log(sizes[own])
-    f[:, 5] = cat("log_degree")[pick]
+    f[:, 5] = fa.log_degree[pick]
     f[:, 6] = (fl & MOBY_FWD) > 0
     f[:, 7] = (fl & MOBY_REV) > 0
     f[:, 8] = (fl & WN_SYN) > 0
@@ -230,15 +294,15 @@ def features(ev: Evidence) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     f[:, 10] = f[:, 6] + f[:, 7] + f[:, 8] + f[:, 9]
     f[:, 11] = (fl & LEXICON) > 0
     f[:, 12] = np.where(lw > 0, np.log(np.maximum(lw, 1e-12)), NO_WEIGHT)
-    f[:, 13] = np.log1p(cat("lex_count")[pick])
+    f[:, 13] = np.log1p(fa.lex_count[pick])
     f[:, 14] = dlen
     f[:, 15] = span_tokens
     f[:, 16] = dfreq
     f[:, 17] = spun_log_freq
     f[:, 18] = spun_log_freq + dfreq
-    f[:, 19] = np.array([s.spun_unseen for s in scored])[own]
-    f[:, 20] = cat("cand_unseen")[pick]
-    blocks = np.array([s.block for s in scored])[own]
+    f[:, 19] = fa.spun_unseen[own]
+    f[:, 20] = fa.cand_unseen[pick]
+    blocks = fa.block[own]
     f[:, 21] = ev.block_unseen[blocks]
     f[:, 22] = ev.block_gain[blocks]
     f[:, 23] = ev.doc_unseen
@@ -257,21 +321,58 @@ def decide(ev: Evidence, decision: DecisionModel) -> None:
         raise ValueError("the decision model was trained on other features; retrain it (scripts/train_spin.py)")
     X, owner, pick = features(ev)
     p = decision.predict(X)
-    for s in ev.scored:
-        s.posteriors = np.zeros(len(s.cands))
-    for i, k, q in zip(owner.tolist(), pick.tolist(), p.tolist()):
-        ev.scored[i].posteriors[k] = q
-    for s in ev.scored:
-        total = s.posteriors.sum()
-        if total > 1.0:  # the span is spun from at most one original
-            s.posteriors /= total
-        s.best = int(np.argmax(s.posteriors))
-        s.confidence = float(s.posteriors[s.best])
+    scored = ev.scored
+    if not scored:
+        return
+    sizes = _flat_of(ev).sizes
+    bounds = np.concatenate([[0], np.cumsum(sizes)])
+    row = bounds[owner] + pick
+    post = np.zeros(int(bounds[-1]))
+    post[row] = p
+    # The span is spun from at most one original: posteriors summing above 1 are normalised. Each
+    # span's sum is its array's sum; with at most two events (the rest zeros) that is a + b in any
+    # order, so those are summed at once and the others one by one.
+    events = np.bincount(owner, minlength=len(scored))
+    total = np.bincount(owner, weights=p, minlength=len(scored))
+    for i in np.flatnonzero(events > 2).tolist():
+        total[i] = post[bounds[i]:bounds[i + 1]].sum()
+    over = total > 1.0
+    if over.any():
+        post /= np.repeat(np.where(over, total, 1.0), sizes)  # division by 1.0 is exact
+    # argmax: the first index of the largest posterior (0 when all are zero)
+    best = np.zeros(len(scored), dtype=np.int64)
+    if len(p):
+        q = post[row]
+        order = np.lexsort((pick, -q, owner))
+        lead = order[np.concatenate([[True], owner[order][1:] != owner[order][:-1]])]
+        has = q[lead] > 0
+        best[owner[lead[has]]] = pick[lead[has]]
+    conf = post[bounds[:-1] + best].tolist()
+    bl = bounds.tolist()
+    for k, (s, b, c) in enumerate(zip(scored, best.tolist(), conf)):
+        s.posteriors = post[bl[k]:bl[k + 1]]
+        s.best = b
+        s.confidence = c
+    fa = ev.flat
+    if fa is not None and fa.scored is scored:
+        fa.post = post  # the spans' posteriors are views of it (see spin_score)
 
 
 def spin_score(ev: Evidence) -> float:
     """Expected spun words per word of the text, in [0, 1]."""
-    expected = sum(min(float(s.posteriors.sum()), 1.0) for s in ev.scored if s.first == s.last)
+    fa, scored = ev.flat, ev.scored
+    if fa is not None and fa.post is not None and fa.scored is scored and len(fa.sizes) == len(scored) \
+            and all(s.posteriors.base is fa.post for s in scored):
+        # each span's sum at once where it has at most two non-zero posteriors (a + b in any order)
+        post, sizes = fa.post, fa.sizes
+        owner = np.repeat(np.arange(len(sizes)), sizes)
+        sums = np.bincount(owner, weights=post, minlength=len(sizes))
+        for i in np.flatnonzero(np.bincount(owner[post != 0], minlength=len(sizes)) > 2).tolist():
+            sums[i] = scored[i].posteriors.sum()
+        sums = sums.tolist()
+        expected = sum(min(sums[i], 1.0) for i, s in enumerate(scored) if s.first == s.last)
+    else:
+        expected = sum(min(float(s.posteriors.sum()), 1.0) for s in scored if s.first == s.last)
     return min(expected / max(ev.n_words, 1), 1.0)
 
 
@@ -282,92 +383,94 @@ def _span_evidence(text: str, tokens: list[Token], channel: Channel):
     line_of, block_of = _lines_and_blocks(text, tokens)
     proposals = propose(text, tokens, lm, _skip_token(tokens, text, lm), channel) if tokens else []
     if not proposals:
-        return [], block_of, lm, ids
+        return [], block_of, lm, ids, None
 
     # Every hypothesis is a row: the group (token range it replaces) and its ids. Options come
-    # as cached arrays per key; an a/an before the span joins the range when a candidate needs
-    # the other article, which is the one case handled option by option.
+    # as cached arrays per key, taken whole; an a/an before the span joins the range for the
+    # candidates that need the other article. Rows are laid out group by group, in the order the
+    # groups first appear, and each group's rows in the order they are proposed.
     group_of: dict[tuple[int, int], int] = {}
     ranges: list[tuple[int, int]] = []
-    mats, lens, groups, logdeg, flags, logfreq, lexw, lexc, texts = [], [], [], [], [], [], [], [], []
+    parts: list[list[tuple[np.ndarray, np.ndarray, list[str]]]] = []  # per group: (numbers, ids, texts)
 
-    def group(first: int, last: int) -> int:
+    def group(first: int, last: int) -> list:
         g = group_of.get((first, last))
         if g is None:
             g = group_of[(first, last)] = len(ranges)
             ranges.append((first, last))
-        return g
+            parts.append([])
+        return parts[g]
 
     for p in proposals:
         sp, os_ = p.span, p.options
-        prev = sp.first - 1
-        cased = not sp.text.islower()
-        words = [o.text for o in os_.options]
-        names = [carry_case(sp.text, w) for w in words] if cased else words
-        keep = np.ones(len(os_), dtype=bool)
-        if prev >= 0 and line_of[prev] == line_of[sp.first] and tokens[prev].text.lower() in ("a", "an"):
+        first, prev = sp.first, sp.first - 1
+        names = os_.texts if sp.text.islower() else os_.cased(sp.text)
+        keep = None
+        if prev >= 0 and line_of[prev] == line_of[first]:
             art_text = tokens[prev].text
-            gap = text[tokens[prev].end:sp.start]
-            for k, o in enumerate(os_.options):
-                art = article_for(o.text)
-                if art == art_text.lower():
-                    continue
-                keep[k] = False
-                row = np.full((1, MAX_IDS), -1, dtype=np.int64)
-                row[0, :len(o.ids) + 1] = (lm.word_id(art),) + o.ids
-                mats.append(row)
-                lens.append([len(o.ids) + 1])
-                groups.append([group(prev, sp.last)])
-                logdeg.append(os_.log_degree[k:k + 1])
-                flags.append(os_.flags[k:k + 1])
-                logfreq.append(os_.log_freq[k:k + 1])
-                lexw.append(os_.lex_weight[k:k + 1])
-                lexc.append(os_.lex_count[k:k + 1])
-                texts.append(carry_case(art_text, art) + gap + names[k])
-        g = group(sp.first, sp.last)
-        if keep.all():
-            mats.append(os_.ids)
-            lens.append(os_.lens)
-            groups.append(np.full(len(os_), g))
-            logdeg.append(os_.log_degree)
-            flags.append(os_.flags)
-            logfreq.append(os_.log_freq)
-            lexw.append(os_.lex_weight)
-            lexc.append(os_.lex_count)
-            texts.extend(names)
+            low = art_text.lower()
+            if low in ("a", "an"):
+                other = os_.needs_an() if low == "a" else ~os_.needs_an()  # candidates that need the other
+                if other.any():
+                    art = "an" if low == "a" else "a"
+                    pick = np.flatnonzero(other)
+                    a_ids = os_.ids[pick]  # the article, then the option's ids (at most MAX_IDS - 1)
+                    a_ids[:, 1:] = a_ids[:, :-1].copy()
+                    a_ids[:, 0] = lm.word_id(art)
+                    a_num = os_.numbers()[pick]
+                    a_num[:, _LEN] += 1.0
+                    lead = carry_case(art_text, art) + text[tokens[prev].end:sp.start]
+                    group(prev, sp.last).append((a_num, a_ids, [lead + names[k] for k in pick.tolist()]))
+                    keep = ~other
+        rows = group(first, sp.last)
+        if keep is None:
+            rows.append((os_.numbers(), os_.ids, names))
         elif keep.any():
-            mats.append(os_.ids[keep])
-            lens.append(os_.lens[keep])
-            groups.append(np.full(int(keep.sum()), g))
-            logdeg.append(os_.log_degree[keep])
-            flags.append(os_.flags[keep])
-            logfreq.append(os_.log_freq[keep])
-            lexw.append(os_.lex_weight[keep])
-            lexc.append(os_.lex_count[keep])
-            texts.extend(n for n, k in zip(names, keep) if k)
+            pick = np.flatnonzero(keep)
+            rows.append((os_.numbers()[pick], os_.ids[pick], [names[k] for k in pick.tolist()]))
 
     n_groups = len(ranges)
+    nums, mats, texts, sizes = [], [], [], []
+    for rows in parts:
+        size = 0
+        for num, mat, names in rows:
+            nums.append(num)
+            mats.append(mat)
+            texts.extend(names)
+            size += len(names)
+        sizes.append(size)
+    num = np.concatenate(nums)
     cand_ids = np.concatenate(mats)
-    cand_len = np.concatenate(lens).astype(np.int64)
-    cand_group = np.concatenate(groups).astype(np.int64)
+    sizes_all = np.array(sizes, dtype=np.int64)
+    cand_group = np.repeat(np.arange(n_groups), sizes_all)
+    cand_len = num[:, _LEN].astype(np.int64)
+
     # the spun wording of each group, then every candidate: rows of [L2 L1 | hypothesis | R1 R2]
-    spun = np.full((n_groups, MAX_IDS), -1, dtype=np.int64)
-    left = np.full((n_groups, 2), -1, dtype=np.int64)
-    right = np.full((n_groups, 2), -1, dtype=np.int64)
-    spun_len = np.zeros(n_groups, dtype=np.int64)
     n_tok = len(tokens)
-    for g, (first, last) in enumerate(ranges):
-        n = last - first + 1
-        spun[g, :n] = ids[first:last + 1]
-        spun_len[g] = n
-        line = line_of[first]
-        l1 = ids[first - 1] if first >= 1 and line_of[first - 1] == line else -1
-        l2 = ids[first - 2] if l1 >= 0 and first >= 2 and line_of[first - 2] == line else -1
-        left[g] = (-1, BOS) if l1 < 0 else ((BOS, l1) if l2 < 0 else (l2, l1))
-        if last + 1 < n_tok and line_of[last + 1] == line_of[last]:
-            right[g, 0] = ids[last + 1]
-            if last + 2 < n_tok and line_of[last + 2] == line_of[last]:
-                right[g, 1] = ids[last + 2]
+    firsts = np.array([r[0] for r in ranges], dtype=np.int64)
+    lasts = np.array([r[1] for r in ranges], dtype=np.int64)
+    spun_len = lasts - firsts + 1
+    too_long = np.flatnonzero(spun_len > MAX_IDS)
+    if len(too_long):
+        raise ValueError(f"could not broadcast input array from shape ({spun_len[too_long[0]]},) "
+                         f"into shape ({MAX_IDS},)")
+    id_arr = np.array(ids + [-1, -1], dtype=np.int64)
+    line_arr = np.array(line_of + [-1, -1], dtype=np.int64)  # -1: past the last token, no line
+    cols = np.arange(MAX_IDS)
+    inside = cols < spun_len[:, None]
+    spun = np.where(inside, id_arr[np.minimum(firsts[:, None] + cols, n_tok - 1)], -1)
+    line = line_arr[firsts]
+    has1 = (firsts >= 1) & (line_arr[firsts - 1] == line)
+    has2 = has1 & (firsts >= 2) & (line_arr[firsts - 2] == line)
+    left = np.empty((n_groups, 2), dtype=np.int64)
+    left[:, 0] = np.where(has1, np.where(has2, id_arr[firsts - 2], BOS), -1)
+    left[:, 1] = np.where(has1, id_arr[firsts - 1], BOS)
+    right = np.full((n_groups, 2), -1, dtype=np.int64)
+    line_last = line_arr[lasts]
+    r1 = line_arr[lasts + 1] == line_last
+    r2 = r1 & (line_arr[lasts + 2] == line_last)
+    right[:, 0] = np.where(r1, id_arr[lasts + 1], -1)
+    right[:, 1] = np.where(r2, id_arr[lasts + 2], -1)
     row_group = np.concatenate([np.arange(n_groups), cand_group])
     row_len = np.concatenate([spun_len, cand_len])
     m = np.full((len(row_group), 2 + MAX_IDS + 2), -1, dtype=np.int64)
@@ -376,28 +479,73 @@ def _span_evidence(text: str, tokens: list[Token], channel: Channel):
     rows = np.arange(len(row_group))
     for r in range(2):
         m[rows, 2 + row_len + r] = right[row_group, r]
-    scores = lm.score_rows(m)
+    # the two edge word pairs of every row ("spy company"): never seen in the corpus? Looked up
+    # with the rows' own bigrams
+    a1, b1 = m[:, 1], m[:, 2]
+    a2, b2 = m[rows, 1 + row_len], m[rows, 2 + row_len]
+    ok1, ok2 = (a1 >= 0) & (b1 >= 0), (a2 >= 0) & (b2 >= 0)
+    scores, pair_counts = lm._score_rows(m, 2, (np.concatenate([a1[ok1], a2[ok2]]),
+                                                np.concatenate([b1[ok1], b2[ok2]])))
     gains = scores[n_groups:] - scores[cand_group]
-    unseen = lm.unseen_pairs(m[:, 1], m[:, 2]) + lm.unseen_pairs(m[rows, 1 + row_len], m[rows, 2 + row_len])
+    n1 = int(ok1.sum())
+    unseen1 = np.zeros(len(rows))
+    unseen1[ok1] = pair_counts[:n1] == 0
+    unseen2 = np.zeros(len(rows))
+    unseen2[ok2] = pair_counts[n1:] == 0
+    unseen = unseen1 + unseen2
 
-    spun_freq = np.array([math.log1p(min(lm.uni[i] for i in ids[f:l + 1])) for f, l in ranges])
-    dfreq = np.concatenate(logfreq) - spun_freq[cand_group]
+    rarest = np.where(inside, lm.uni[np.maximum(spun, 0)], np.inf).min(axis=1)
+    spun_freq = np.array([math.log1p(c) for c in rarest.tolist()])
+    dfreq = num[:, _LOG_FREQ] - spun_freq[cand_group]
     dlen = cand_len - spun_len[cand_group]
-    logdeg_all = np.concatenate(logdeg)
-    flags_all = np.concatenate(flags)
-    lexw_all, lexc_all = np.concatenate(lexw), np.concatenate(lexc)
-    order = np.argsort(cand_group, kind="stable")
-    bounds = np.searchsorted(cand_group[order], np.arange(n_groups + 1))
+    logdeg_all = np.ascontiguousarray(num[:, _LOG_DEGREE])
+    flags_all = num[:, _FLAGS].astype(np.int64)
+    lexw_all = np.ascontiguousarray(num[:, _LEX_WEIGHT])
+    lexc_all = np.ascontiguousarray(num[:, _LEX_COUNT])
+    cand_unseen = unseen[n_groups:]
+    bounds = np.concatenate([[0], np.cumsum(sizes_all)]).tolist()
     out: list[Scored] = []
+    kept = []
+    spun_freq_l, unseen_l = spun_freq.tolist(), unseen[:n_groups].tolist()
     for g, (first, last) in enumerate(ranges):
-        sel = order[bounds[g]:bounds[g + 1]]
-        if not len(sel):
+        a, b = bounds[g], bounds[g + 1]
+        if a == b:
             continue
+        kept.append(g)
         start, end = tokens[first].start, tokens[last].end
-        out.append(Scored(start, end, first, last, text[start:end], [texts[k] for k in sel], gains[sel],
-                          logdeg_all[sel], flags_all[sel], dlen[sel], dfreq[sel], lexw_all[sel], lexc_all[sel],
-                          float(spun_freq[g]), float(unseen[g]), unseen[n_groups + sel], block_of[first]))
-    return out, block_of, lm, ids
+        out.append(Scored(start, end, first, last, text[start:end], texts[a:b], gains[a:b],
+                          logdeg_all[a:b], flags_all[a:b], dlen[a:b], dfreq[a:b], lexw_all[a:b], lexc_all[a:b],
+                          spun_freq_l[g], unseen_l[g], cand_unseen[a:b], block_of[first]))
+    kept_a = np.array(kept, dtype=np.int64)
+    flat = _Flat(out, sizes_all[kept_a], gains, flags_all, dlen, dfreq, lexw_all, lexc_all, logdeg_all,
+                 cand_unseen, (spun_len[kept_a]).astype(np.float64), spun_freq[kept_a], unseen[:n_groups][kept_a],
+                 np.array(block_of, dtype=np.int64)[firsts[kept_a]])
+    return out, block_of, lm, ids, flat
+
+
+# columns of OptionSet.numbers()
+_LOG_DEGREE, _FLAGS, _LOG_FREQ, _LEX_WEIGHT, _LEX_COUNT, _LEN = range(6)
+
+
+@dataclass
+class _Flat:
+    """The candidates of every span of a document as flat arrays, spans one after another (what
+    ``features`` takes; the spans' own arrays are views of these)."""
+    scored: list  # the list these arrays were made for
+    sizes: np.ndarray  # candidates per span
+    gains: np.ndarray
+    flags: np.ndarray
+    dlen: np.ndarray
+    dfreq: np.ndarray
+    lex_weight: np.ndarray
+    lex_count: np.ndarray
+    log_degree: np.ndarray
+    cand_unseen: np.ndarray
+    span_tokens: np.ndarray  # per span
+    spun_log_freq: np.ndarray
+    spun_unseen: np.ndarray
+    block: np.ndarray
+    post: np.ndarray | None = None  # every span's posteriors, once decided
 
 
 UNSEEN_PRIOR = (0.13, 30.0)  # typical clean share of unseen word pairs, and its weight in pairs

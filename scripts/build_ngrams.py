@@ -187,16 +187,21 @@ def save_npz(path: Path, arrays: dict) -> None:
     """np.savez with fixed member timestamps, so an unchanged rebuild is byte-identical.
 
     Members are stored uncompressed: git and wheels compress them anyway, and an
-    uncompressed member opens with a plain read instead of seconds of inflating."""
+    uncompressed member opens with a plain read instead of seconds of inflating (the engine
+    maps them; see repair.data.map_npz). The file is written next to the old one and then
+    renamed over it, so a running engine that maps the old file keeps reading the old file."""
+    import os
     import zipfile
 
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as zf:
+    tmp = path.with_name(path.name + ".tmp")
+    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as zf:
         for name in sorted(arrays):
             buf = io.BytesIO()
             np.save(buf, arrays[name], allow_pickle=False)
             info = zipfile.ZipInfo(name + ".npy", date_time=(1980, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_STORED
             zf.writestr(info, buf.getvalue())
+    os.replace(tmp, path)
 
 
 if __name__ == "__main__":
