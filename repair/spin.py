@@ -108,9 +108,6 @@ class Scored:
     confidence: float = 0.0
     best: int = 0
 
-    def ranked(self) -> list[int]:
-        return list(np.argsort(-self.posteriors, kind="stable"))
-
     @property
     def rule(self) -> str:
         return RULE_LEXICON if self.flags[self.best] & LEXICON else RULE_THESAURUS
