@@ -447,13 +447,14 @@ def _span_evidence(text: str, tokens: list[Token], channel: Channel):
     firsts = np.array([r[0] for r in ranges], dtype=np.int64)
     lasts = np.array([r[1] for r in ranges], dtype=np.int64)
     spun_len = lasts - firsts + 1
-    too_long = np.flatnonzero(spun_len > MAX_IDS)
-    if len(too_long):
-        raise ValueError(f"could not broadcast input array from shape ({spun_len[too_long[0]]},) "
-                         f"into shape ({MAX_IDS},)")
+    # a row holds the longest wording: usually a candidate (MAX_IDS), but a spun span of four
+    # hyphen-joined words, with an article before it, is longer
+    width = max(MAX_IDS, int(spun_len.max()))
+    if cand_ids.shape[1] < width:
+        cand_ids = np.pad(cand_ids, ((0, 0), (0, width - cand_ids.shape[1])), constant_values=-1)
     id_arr = np.array(ids + [-1, -1], dtype=np.int64)
     line_arr = np.array(line_of + [-1, -1], dtype=np.int64)  # -1: past the last token, no line
-    cols = np.arange(MAX_IDS)
+    cols = np.arange(width)
     inside = cols < spun_len[:, None]
     spun = np.where(inside, id_arr[np.minimum(firsts[:, None] + cols, n_tok - 1)], -1)
     line = line_arr[firsts]
@@ -470,9 +471,9 @@ def _span_evidence(text: str, tokens: list[Token], channel: Channel):
     right[:, 1] = np.where(r2, id_arr[lasts + 2], -1)
     row_group = np.concatenate([np.arange(n_groups), cand_group])
     row_len = np.concatenate([spun_len, cand_len])
-    m = np.full((len(row_group), 2 + MAX_IDS + 2), -1, dtype=np.int64)
+    m = np.full((len(row_group), 2 + width + 2), -1, dtype=np.int64)
     m[:, :2] = left[row_group]
-    m[:, 2:2 + MAX_IDS] = np.concatenate([spun, cand_ids])
+    m[:, 2:2 + width] = np.concatenate([spun, cand_ids])
     rows = np.arange(len(row_group))
     for r in range(2):
         m[rows, 2 + row_len + r] = right[row_group, r]

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import repair
-from repair.candidates import article_for
+from repair.candidates import Channel, article_for
 from repair.lm import BOS, UNK, model
 from repair.tokens import tokenize
 
@@ -214,6 +214,26 @@ def test_article_agrees_with_the_new_word():
         words = new.split()
         if old.split()[0].lower() in ("a", "an") and len(words) > 1 and words[0].lower() in ("a", "an"):
             assert words[0].lower() == article_for(words[1]), (old, new)
+
+
+@pytest.mark.parametrize("before", ["a", "an", "the", ""])
+def test_longest_span_is_scored_with_and_without_an_article(before, tmp_path):
+    """Four hyphen-joined words are seven tokens, eight with an article before them: wider than
+    any candidate row, and still scored (a lexicon can list such a wording)."""
+    from repair.lexicon import Lexicon
+    from repair.spin import score_document
+
+    lex = tmp_path / "long.tsv"
+    lex.write_text("spun\toriginal\tcount\tweight\tguard\tsource\n"
+                   "federated-convolutional-neural-network\tneural network\t3\t1.0\t\ttest\n", encoding="utf-8")
+    text = f"We trained {before} federated-convolutional-neural-network on the data.".replace("  ", " ")
+    ev = score_document(text, channel=Channel([Lexicon.load(lex)]))
+    hyps = {(s.old, new) for s in ev.scored for new in s.cands}
+    if before == "an":  # the candidate takes the article along, corrected
+        assert ("an federated-convolutional-neural-network", "a neural network") in hyps
+    else:
+        assert ("federated-convolutional-neural-network", "neural network") in hyps
+    assert all(np.isfinite(s.gains).all() for s in ev.scored)
 
 
 def test_article_in_suggestions_agrees():
