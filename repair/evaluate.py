@@ -1,6 +1,8 @@
 """``repair eval``: how well the engine undoes a spinner, measured on aligned pairs.
 
-Input is JSONL, one ``{"original": ..., "spun": ...}`` object a line.  The design:
+Input is JSONL, one ``{"original": ..., "spun": ...}`` object a line, read by
+:func:`repair.learn.parse_jsonl` (the reader ``repair learn`` uses; :class:`Pair`
+is :class:`repair.learn.Pair`).  The design:
 
 * **One engine pass per pair.**  The engine is a function ``text -> list[Change]``
   returning every scored, non-overlapping suggestion (by default
@@ -34,7 +36,6 @@ Input is JSONL, one ``{"original": ..., "spun": ...}`` object a line.  The desig
 from __future__ import annotations
 
 import difflib
-import json
 import os
 import time
 import unicodedata
@@ -45,13 +46,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from .changes import Change, apply_changes
-from .textio import InputError, read_text
+from .learn import Pair, parse_jsonl
+from .textio import InputError, display_name, read_text
 from .tokens import tokenize
 
 __all__ = [
     "DEFAULT_GRID",
     "Counts",
     "Engine",
+    "InputError",
     "Pair",
     "PairRun",
     "PlotUnavailable",
@@ -130,44 +133,18 @@ def _trim_common(a: list[str], b: list[str]) -> tuple[list[str], list[str]]:
 
 # --------------------------------------------------------------------- input
 
-@dataclass(frozen=True)
-class Pair:
-    original: str
-    spun: str
-    line: int  # 1-based line number in the input file
-
-
 def read_pairs(path: str, limit: int | None = None) -> list[Pair]:
-    """Read a JSONL file of pairs; every problem is an :class:`InputError` naming the line."""
-    return parse_pairs(read_text(path), path, limit)
+    """Read a JSONL file of pairs (``"-"``: standard input), at most ``limit`` of them.
+
+    The lines are parsed by :func:`repair.learn.parse_jsonl`, the reader ``repair
+    learn`` uses; every problem is an :class:`InputError` naming the line.
+    """
+    return parse_pairs(read_text(path), display_name(path), limit)
 
 
 def parse_pairs(data: str, name: str, limit: int | None = None) -> list[Pair]:
-    pairs: list[Pair] = []
-    for number, line in enumerate(data.removeprefix("\ufeff").split("\n"), 1):
-        if limit is not None and len(pairs) >= limit:
-            break
-        if line.strip():
-            pairs.append(_parse_line(line, name, number))
-    if not pairs:
-        raise InputError(f"{name}: no pairs (the file is empty)")
-    return pairs
-
-
-def _parse_line(line: str, name: str, number: int) -> Pair:
-    where = f"{name}:{number}"
-    try:
-        obj = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{where}: invalid JSON ({exc.msg} at column {exc.colno})") from None
-    if not isinstance(obj, dict):
-        raise InputError(f'{where}: expected an object with "original" and "spun"')
-    for key in ("original", "spun"):
-        if key not in obj:
-            raise InputError(f'{where}: missing field "{key}"')
-        if not isinstance(obj[key], str):
-            raise InputError(f'{where}: field "{key}" must be a string')
-    return Pair(obj["original"], obj["spun"], number)
+    """Pairs from JSONL text; see :func:`repair.learn.parse_jsonl`."""
+    return parse_jsonl(data, name, limit)
 
 
 # --------------------------------------------------------------------- engine pass

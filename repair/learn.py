@@ -4,7 +4,10 @@ Reading.  :func:`read_pairs` takes JSONL files (one ``{"original": ..., "spun": 
 object a line) and/or folder pairs ``(ORIG_DIR, SPUN_DIR)`` whose files are
 matched by relative path.  Every problem is a :class:`PairsError` naming the
 file (and line): invalid UTF-8, bad JSON, a missing or non-string field, an
-empty file, files present in only one folder.
+empty file, files present in only one folder.  :func:`parse_jsonl` is the one
+JSONL reader of pairs: ``repair eval`` (:mod:`repair.evaluate`) uses it too, so
+both commands word the same problem the same way.  Files are read through
+:func:`repair.textio.read_file`.
 
 Aligning.  :func:`align` tokenises both texts with the engine's tokenizer
 (:mod:`repair.tokens`), case-folds the tokens, and aligns them with
@@ -52,7 +55,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .lexicon import Entry, normalise
-from .textio import InputError, decode
+from .textio import InputError, read_file
 from .tokens import Token, tokenize
 
 __all__ = [
@@ -64,6 +67,7 @@ __all__ = [
     "align",
     "learn",
     "learn_with_stats",
+    "parse_jsonl",
     "read_jsonl",
     "read_pair_dirs",
     "read_pairs",
@@ -74,15 +78,22 @@ _ALLOWED_PUNCT = frozenset("-\u2010\u2011")  # hyphens join compound words: long
 _ARTICLES = frozenset({"a", "an"})
 
 
-class PairsError(ValueError):
-    """Unusable pair input; ``str(exc)`` is one line naming the file (and line)."""
+class PairsError(InputError, ValueError):
+    """Unusable pair input; ``str(exc)`` is one line naming the file (and line).
+
+    An :class:`~repair.textio.InputError` (so ``repair eval`` reports it like any
+    unreadable input) and, as before, a ``ValueError``.
+    """
 
 
 @dataclass(frozen=True)
 class Pair:
+    """One aligned pair; ``Pair(original, spun)`` is enough to learn from or evaluate."""
+
     original: str
     spun: str
     origin: str = ""  # "file:line" or "spun file", for messages
+    line: int = 0  # 1-based line in a JSONL file; 0 when the pair did not come from one
 
 
 @dataclass(frozen=True)
@@ -100,49 +111,51 @@ class LearnStats:
 
 # --------------------------------------------------------------------------- reading
 
-def _read_file_text(path: Path) -> str:
+def _read_file_text(path: str | os.PathLike) -> str:
     try:
-        data = path.read_bytes()
-    except IsADirectoryError:
-        raise PairsError(f"{path}: is a directory") from None
-    except FileNotFoundError:
-        raise PairsError(f"{path}: no such file") from None
-    except OSError as exc:
-        raise PairsError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    try:
-        return decode(data, str(path))
+        return read_file(path)
     except InputError as exc:
-        raise PairsError(str(exc)) from None
+        raise PairsError(str(exc), reason=exc.reason, line=exc.line) from None
 
 
-def _field(obj: dict, name: str, where: str) -> str:
-    if name not in obj:
-        raise PairsError(f"{where}: missing field {name!r}")
-    value = obj[name]
-    if not isinstance(value, str):
-        raise PairsError(f"{where}: field {name!r} is not a string")
-    return value
+def _parse_line(line: str, where: str) -> tuple[str, str]:
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise PairsError(f"{where}: invalid JSON ({exc.msg} at column {exc.colno})") from None
+    if not isinstance(obj, dict):
+        raise PairsError(f'{where}: expected an object with "original" and "spun"')
+    for key in ("original", "spun"):
+        if key not in obj:
+            raise PairsError(f'{where}: missing field "{key}"')
+        if not isinstance(obj[key], str):
+            raise PairsError(f'{where}: field "{key}" must be a string')
+    return obj["original"], obj["spun"]
 
 
-def read_jsonl(path: str | os.PathLike) -> list[Pair]:
-    """Pairs from a JSONL file of ``{"original", "spun"}`` objects (blank lines ignored)."""
-    path = Path(path)
-    text = _read_file_text(path)
-    pairs = []
-    for number, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
-            continue
-        where = f"{path}:{number}"
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise PairsError(f"{where}: invalid JSON: {exc.msg} (column {exc.colno})") from None
-        if not isinstance(obj, dict):
-            raise PairsError(f"{where}: expected a JSON object with 'original' and 'spun'")
-        pairs.append(Pair(_field(obj, "original", where), _field(obj, "spun", where), where))
+def parse_jsonl(text: str, name: str, limit: int | None = None) -> list[Pair]:
+    """Pairs from JSONL text: one ``{"original", "spun"}`` object a line.
+
+    A leading byte-order mark and blank lines are ignored; other fields are
+    ignored.  ``limit`` stops after that many pairs (later lines are not read).
+    Every problem is a :class:`PairsError` ``NAME:LINE: reason`` (``NAME: no
+    pairs (the file is empty)`` when there is no pair at all).
+    """
+    pairs: list[Pair] = []
+    for number, line in enumerate(text.removeprefix("\ufeff").split("\n"), start=1):
+        if limit is not None and len(pairs) >= limit:
+            break
+        if line.strip():
+            where = f"{name}:{number}"
+            pairs.append(Pair(*_parse_line(line, where), origin=where, line=number))
     if not pairs:
-        raise PairsError(f"{path}: empty file (no pairs)")
+        raise PairsError(f"{name}: no pairs (the file is empty)")
     return pairs
+
+
+def read_jsonl(path: str | os.PathLike, limit: int | None = None) -> list[Pair]:
+    """Pairs from a JSONL file (see :func:`parse_jsonl`); ``"-"`` is a file name here."""
+    return parse_jsonl(_read_file_text(path), os.fspath(path), limit)
 
 
 def _files_under(folder: Path) -> dict[str, Path]:

@@ -40,10 +40,9 @@ import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import NamedTuple
 
-from .textio import InputError, decode, write_atomic
+from .textio import InputError, read_file, write_atomic
 from .tokens import TOKEN_RE
 
 __all__ = [
@@ -211,22 +210,16 @@ def _parse(text: str) -> tuple[list[tuple[int, Entry]], list[Problem]]:
 
 
 def _read_text(path: str | os.PathLike) -> str:
-    """The file's text; LexiconError ``FILE: reason`` when it cannot be read as UTF-8."""
-    name = os.fspath(path)
+    """The file's text (through :func:`repair.textio.read_file`); LexiconError when unreadable.
+
+    ``FILE: reason`` when the file cannot be read, ``FILE:LINE: reason`` when its
+    bytes are not UTF-8 text (LINE holds the first bad byte).
+    """
     try:
-        data = Path(path).read_bytes()
-    except IsADirectoryError:
-        raise LexiconError(f"{name}: is a directory") from None
-    except FileNotFoundError:
-        raise LexiconError(f"{name}: no such file") from None
-    except OSError as exc:
-        raise LexiconError(f"{name}: cannot read: {exc.strerror or exc}") from None
-    try:
-        return decode(data, name)
+        return read_file(path)
     except InputError as exc:
-        offset = re.search(r"offset (\d+)", str(exc))
-        line = data.count(b"\n", 0, int(offset.group(1))) + 1 if offset else 0
-        raise LexiconError(f"{name}:{line}: {str(exc)[len(name) + 2:]}") from None
+        where = os.fspath(path) if exc.line is None else f"{os.fspath(path)}:{exc.line}"
+        raise LexiconError(f"{where}: {exc.reason}") from None
 
 
 def read_header_comments(path: str | os.PathLike) -> list[str]:

@@ -4,7 +4,9 @@
   mark stays in the text as U+FEFF, so ``text.encode("utf-8")`` gives back the
   exact input bytes.  CRLF, lone CR, a missing final newline: all survive.
 * Every way an input can be unusable raises :class:`InputError` with one line
-  that names the input.
+  that names the input.  This is the one place that opens input files: the
+  pair readers (:mod:`repair.learn`) and the lexicon reader
+  (:mod:`repair.lexicon`) read through :func:`read_file` too.
 * Files are replaced atomically (temporary file in the same directory, then
   ``os.replace``), keeping the permission bits of the file they replace.
 """
@@ -16,14 +18,28 @@ import sys
 import tempfile
 from typing import BinaryIO
 
-__all__ = ["InputError", "STDIN_NAME", "display_name", "read_text", "decode", "write_atomic",
-           "write_bytes_atomic", "write_stdout"]
+__all__ = ["InputError", "STDIN_NAME", "display_name", "read_text", "read_file", "decode",
+           "write_atomic", "write_bytes_atomic", "write_stdout"]
 
 STDIN_NAME = "<stdin>"
 
 
 class InputError(Exception):
-    """An input that cannot be read as UTF-8 text; ``str(exc)`` is one line naming it."""
+    """An input that cannot be read as UTF-8 text; ``str(exc)`` is one line naming it.
+
+    ``reason`` is the message without the leading ``NAME: ``; ``line`` is the
+    1-based line of the offending byte when the bytes could not be decoded (a
+    NUL byte or invalid UTF-8), else None.
+    """
+
+    def __init__(self, message: str, *, reason: str = "", line: int | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason or message
+        self.line = line
+
+
+def _fail(name: str, reason: str, line: int | None = None) -> InputError:
+    return InputError(f"{name}: {reason}", reason=reason, line=line)
 
 
 def display_name(path: str) -> str:
@@ -36,41 +52,51 @@ def read_text(path: str, *, stdin: BinaryIO | None = None) -> str:
     if path == "-":
         stream = stdin if stdin is not None else getattr(sys.stdin, "buffer", None)
         if stream is None:
-            raise InputError(f"{name}: standard input is not available")
+            raise _fail(name, "standard input is not available")
         try:
             data = stream.read()
         except OSError as exc:
-            raise InputError(f"{name}: cannot read: {exc.strerror or exc}") from None
-    else:
-        data = _read_file(path)
-    return decode(data, name)
+            raise _fail(name, f"cannot read: {exc.strerror or exc}") from None
+        return decode(data, name)
+    return read_file(path)
+
+
+def read_file(path: str | os.PathLike) -> str:
+    """Read the file at ``path`` as exact UTF-8 text (``"-"`` is a file name here)."""
+    name = os.fspath(path)
+    return decode(_read_file(name), name)
 
 
 def _read_file(path: str) -> bytes:
     if os.path.isdir(path):
-        raise InputError(f"{path}: is a directory")
+        raise _fail(path, "is a directory")
     try:
         with open(path, "rb") as f:
             return f.read()
     except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
+        raise _fail(path, "no such file") from None
     except IsADirectoryError:
-        raise InputError(f"{path}: is a directory") from None
+        raise _fail(path, "is a directory") from None
     except PermissionError:
-        raise InputError(f"{path}: permission denied") from None
+        raise _fail(path, "permission denied") from None
     except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        raise _fail(path, f"cannot read: {exc.strerror or exc}") from None
 
 
 def decode(data: bytes, name: str) -> str:
     """Strict UTF-8, no newline translation, BOM kept; reject binary data."""
     nul = data.find(b"\x00")
     if nul >= 0:
-        raise InputError(f"{name}: binary file (NUL byte at offset {nul})")
+        raise _fail(name, f"binary file (NUL byte at offset {nul})", _line_at(data, nul))
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InputError(f"{name}: invalid UTF-8 at byte offset {exc.start}") from None
+        raise _fail(name, f"invalid UTF-8 at byte offset {exc.start}",
+                    _line_at(data, exc.start)) from None
+
+
+def _line_at(data: bytes, offset: int) -> int:
+    return data.count(b"\n", 0, offset) + 1
 
 
 def write_atomic(path: str | os.PathLike, text: str, *, mode: int | None = None) -> None:

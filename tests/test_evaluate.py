@@ -32,7 +32,7 @@ def word_engine(rules: dict[str, tuple[str, float, str]]):
 
 
 def report_for(rows, rules, thresholds=(0.0,), default=0.9):
-    pairs = [ev.Pair(o, s, i) for i, (o, s) in enumerate(rows, 1)]
+    pairs = [ev.Pair(o, s, line=i) for i, (o, s) in enumerate(rows, 1)]
     return ev.evaluate(pairs, word_engine(rules), thresholds=thresholds, default=default, source="t")
 
 
@@ -213,7 +213,7 @@ def test_an_insertion_that_restores_a_deleted_word_is_correct():
     def engine(text):
         at = text.index("tired")
         return [Change(at, at, "", "very ", "ins", 0.9)]
-    report = ev.evaluate([ev.Pair(*pair[0], 1)], engine, thresholds=[0.0], default=0.9)
+    report = ev.evaluate([ev.Pair(*pair[0], line=1)], engine, thresholds=[0.0], default=0.9)
     c = row_at(report, 0.0).counts
     assert (c.correct, c.false, c.wrong) == (1, 0, 0)
     assert report.edits == 0  # an insert block is not a replace block
@@ -226,7 +226,7 @@ def test_a_change_inside_a_word_is_judged_on_the_whole_word():
     def engine(text):
         at = text.index("ers")
         return [Change(at, at + 3, "ers", "s", "suffix", 0.9)]
-    c = row_at(ev.evaluate([ev.Pair(*pair[0], 1)], engine, thresholds=[0.0]), 0.0).counts
+    c = row_at(ev.evaluate([ev.Pair(*pair[0], line=1)], engine, thresholds=[0.0]), 0.0).counts
     assert (c.correct, c.restored) == (1, 1)
 
 
@@ -264,7 +264,7 @@ def random_engine(seed: int, vocab):
 @pytest.mark.parametrize("seed", range(5))
 def test_threshold_table_is_monotonic(seed):
     rows, vocab = random_pairs(seed)
-    pairs = [ev.Pair(o, s, i) for i, (o, s) in enumerate(rows, 1)]
+    pairs = [ev.Pair(o, s, line=i) for i, (o, s) in enumerate(rows, 1)]
     grid = [0.0, 0.1, 0.25, 0.5, 0.75, 0.9, 1.0]
     report = ev.evaluate(pairs, random_engine(seed, vocab), thresholds=grid, default=0.5)
     assert [r.threshold for r in report.rows] == grid
@@ -283,15 +283,27 @@ def test_threshold_table_is_monotonic(seed):
 def test_parse_pairs_skips_blank_lines_keeps_line_numbers_and_limits():
     data = '\ufeff{"original": "a", "spun": "b"}\n\n{"original": "c", "spun": "d", "x": 1}\r\n{"original": 1}\n'
     pairs = ev.parse_pairs(data, "p.jsonl", limit=2)
-    assert [(p.original, p.spun, p.line) for p in pairs] == [("a", "b", 1), ("c", "d", 3)]
+    assert [(p.original, p.spun, p.line, p.origin) for p in pairs] == [
+        ("a", "b", 1, "p.jsonl:1"), ("c", "d", 3, "p.jsonl:3")]
+
+
+def test_eval_and_learn_share_one_pair_reader():
+    from repair import learn
+
+    assert ev.Pair is learn.Pair
+    assert ev.Pair("o", "s") == learn.Pair("o", "s", "", 0)  # positional (original, spun) still works
+    with pytest.raises(ev.InputError):  # learn's PairsError is the InputError eval raised before
+        ev.parse_pairs("[]", "p.jsonl")
+    assert issubclass(learn.PairsError, ValueError)
 
 
 @pytest.mark.parametrize("data, message", [
-    ('{"original": "a", "spun": "b"}\n{"original": "a", "spun": \n', "p.jsonl:2: invalid JSON"),
+    ('{"original": "a", "spun": "b"}\n{"original": "a", "spun": \n',
+     "p.jsonl:2: invalid JSON (Expecting value at column 27)"),
     ('{"original": "a"}\n', 'p.jsonl:1: missing field "spun"'),
     ('\n{"spun": "a"}\n', 'p.jsonl:2: missing field "original"'),
     ('{"original": "a", "spun": 3}\n', 'p.jsonl:1: field "spun" must be a string'),
-    ('["a", "b"]\n', 'p.jsonl:1: expected an object'),
+    ('["a", "b"]\n', 'p.jsonl:1: expected an object with "original" and "spun"'),
     ("", "p.jsonl: no pairs (the file is empty)"),
     ("\n \n", "p.jsonl: no pairs (the file is empty)"),
 ])
@@ -462,3 +474,49 @@ def test_cli_bad_lexicon_is_one_error_line(pairs_file, tmp_path):
     r = invoke("eval", str(pairs_file), "--lexicon", str(lex))
     assert r.exit_code == 2
     assert r.stderr.startswith("repair: error: ") and "farm.tsv:1" in r.stderr and r.stderr.count("\n") == 1
+
+
+# --- one pair reader for `repair eval` and `repair learn` ---------------------------------
+
+@pytest.mark.parametrize("content, message", [
+    (b'{"original": "a", "spun": "b"}\n\n{"original": "a b"}\n', ':3: missing field "spun"'),
+    (b'{"spun": "a"}\n', ':1: missing field "original"'),
+    (b'{"original": "a", "spun": "b"}\n{"original": "a",\n',
+     ":2: invalid JSON (Expecting property name enclosed in double quotes at column 18)"),
+    (b'["a", "b"]\n', ':1: expected an object with "original" and "spun"'),
+    (b'"just a string"\n', ':1: expected an object with "original" and "spun"'),
+    (b'{"original": "a", "spun": 3}\n', ':1: field "spun" must be a string'),
+    (b'{"original": null, "spun": "b"}\n', ':1: field "original" must be a string'),
+    (b'\xef\xbb\xbf{"original": "a"}\n', ':1: missing field "spun"'),  # BOM stripped, line kept
+    (b"\n \n", ": no pairs (the file is empty)"),
+    (b'{"original": "caf\xe9", "spun": "b"}\n', ": invalid UTF-8 at byte offset 17"),
+    (b'{"original": "a\x00", "spun": "b"}\n', ": binary file (NUL byte at offset 15)"),
+])
+def test_eval_and_learn_report_a_bad_pairs_file_the_same_way(fake_engine_installed, tmp_path,
+                                                             content, message):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_bytes(content)
+    out = tmp_path / "lex.tsv"
+    evaluated = invoke("eval", str(bad))
+    learned = invoke("learn", str(bad), "-o", str(out))
+    assert (evaluated.exit_code, learned.exit_code) == (2, 2)
+    assert evaluated.stderr == learned.stderr == f"repair: error: {bad}{message}\n"
+    assert evaluated.stdout == learned.stdout == ""
+    assert not out.exists()
+
+
+def test_eval_and_learn_report_a_missing_file_the_same_way(fake_engine_installed, tmp_path):
+    missing = tmp_path / "nope.jsonl"
+    evaluated = invoke("eval", str(missing))
+    learned = invoke("learn", str(missing), "-o", str(tmp_path / "lex.tsv"))
+    assert evaluated.stderr == learned.stderr == f"repair: error: {missing}: no such file\n"
+
+
+def test_eval_reads_pairs_from_stdin_and_names_it_in_errors(fake_engine_installed):
+    good = "".join(json.dumps(r) + "\n" for r in CLI_PAIRS)
+    r = invoke("eval", "-", "-f", "json", input=good.encode())
+    assert r.exit_code == 0, r.stderr
+    assert json.loads(r.stdout)["pairs"] == 2
+    r = invoke("eval", "-", input=b'{"original": "a"}\n')
+    assert r.exit_code == 2
+    assert r.stderr == 'repair: error: <stdin>:1: missing field "spun"\n'

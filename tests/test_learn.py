@@ -133,20 +133,42 @@ def test_read_jsonl_skips_blank_lines(tmp_path):
     path = tmp_path / "p.jsonl"
     path.write_text(json.dumps({"original": "a", "spun": "b", "id": 1}) + "\n\n" +
                     json.dumps({"original": "c", "spun": "d"}) + "\n", encoding="utf-8")
-    assert [(p.original, p.spun, p.origin) for p in read_jsonl(path)] == [
-        ("a", "b", f"{path}:1"), ("c", "d", f"{path}:3")]
+    assert [(p.original, p.spun, p.origin, p.line) for p in read_jsonl(path)] == [
+        ("a", "b", f"{path}:1", 1), ("c", "d", f"{path}:3", 3)]
+
+
+def test_read_jsonl_strips_a_bom_and_takes_a_limit(tmp_path):
+    path = tmp_path / "p.jsonl"
+    path.write_bytes(b'\xef\xbb\xbf{"original": "a", "spun": "b"}\r\n{"original": "c", "spun": "d"}\n'
+                     b"not read: the limit stops before it\n")
+    assert [(p.original, p.spun, p.line) for p in read_jsonl(path, limit=2)] == [
+        ("a", "b", 1), ("c", "d", 2)]
+
+
+def test_pair_from_original_and_spun_alone():
+    assert Pair("o", "s") == Pair("o", "s", "", 0)  # scripts/train_spin.py builds pairs this way
+
+
+def test_unreadable_jsonl_is_a_pairs_error(tmp_path):
+    with pytest.raises(PairsError) as info:
+        read_jsonl(tmp_path)
+    assert str(info.value) == f"{tmp_path}: is a directory"
+    with pytest.raises(PairsError) as info:
+        read_jsonl(tmp_path / "-")  # "-" is a file name for learn, not standard input
+    assert str(info.value) == f"{tmp_path / '-'}: no such file"
 
 
 @pytest.mark.parametrize("content, message", [
     (b'{"original": "a", "spun": "b"}\n{"original": "a", "spun": "b"}\n{"original": "a",\n',
      ":3: invalid JSON"),
-    (b'{"original": "a", "spun": "b"}\n{"original": "a"}\n', ":2: missing field 'spun'"),
-    (b'{"spun": "a"}\n', ":1: missing field 'original'"),
-    (b'{"original": "a", "spun": 3}\n', ":1: field 'spun' is not a string"),
-    (b'["a", "b"]\n', ":1: expected a JSON object"),
+    (b'{"original": "a", "spun": "b"}\n{"original": "a"}\n', ':2: missing field "spun"'),
+    (b'{"spun": "a"}\n', ':1: missing field "original"'),
+    (b'{"original": "a", "spun": 3}\n', ':1: field "spun" must be a string'),
+    (b'["a", "b"]\n', ':1: expected an object with "original" and "spun"'),
     (b'{"original": "caf\xe9", "spun": "b"}\n', ": invalid UTF-8 at byte offset 17"),
-    (b"", ": empty file (no pairs)"),
-    (b"\n  \n", ": empty file (no pairs)"),
+    (b"\x00", ": binary file (NUL byte at offset 0)"),
+    (b"", ": no pairs (the file is empty)"),
+    (b"\n  \n", ": no pairs (the file is empty)"),
 ])
 def test_read_jsonl_errors_name_file_and_line(tmp_path, content, message):
     path = tmp_path / "bad.jsonl"
@@ -282,9 +304,9 @@ def test_cli_learn_from_folders(tmp_path):
 
 @pytest.mark.parametrize("content, fragment", [
     (b'{"original": "a", "spun": "b"}\n{bad json}\n', ":2: invalid JSON"),
-    (b'{"original": "a"}\n', ":1: missing field 'spun'"),
+    (b'{"original": "a"}\n', ':1: missing field "spun"'),
     (b'{"original": "\xff", "spun": "b"}\n', "invalid UTF-8"),
-    (b"", "empty file"),
+    (b"", "no pairs (the file is empty)"),
 ])
 def test_cli_learn_bad_input_is_one_error_line_and_writes_nothing(tmp_path, content, fragment):
     bad = tmp_path / "bad.jsonl"

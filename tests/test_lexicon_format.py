@@ -139,9 +139,39 @@ def test_unreadable_files(tmp_path):
     path.write_bytes((HEADER + "\n" + row("a", "b") + "\n" + row("caf\u00e9", "d")).encode("latin-1"))
     with pytest.raises(LexiconError, match=r"latin1\.tsv:3: invalid UTF-8 at byte offset"):
         validate(path)
+    data = (HEADER + "\n" + row("a", "b") + "\n").encode()
+    with pytest.raises(LexiconError) as info:
+        read_lexicon(path)
+    assert str(info.value) == f"{path}:3: invalid UTF-8 at byte offset {len(data) + 3}"
+    nul = tmp_path / "nul.tsv"
+    nul.write_bytes(data + b"x\x00")
+    with pytest.raises(LexiconError) as info:
+        read_header_comments(nul)
+    assert str(info.value) == f"{nul}:3: binary file (NUL byte at offset {len(data) + 1})"
     empty = tmp_path / "empty.tsv"
     empty.write_bytes(b"")
     assert kinds(validate(empty)) == [(0, "format")]
+
+
+def test_unreadable_lexicon_wording_comes_from_textio(tmp_path, monkeypatch):
+    import builtins
+
+    path = tmp_path / "secret.tsv"
+    path.write_text(HEADER + "\n", encoding="utf-8")
+    real_open = builtins.open
+
+    def fake_open(file, *a, **kw):
+        if str(file) == str(path):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(file, *a, **kw)
+
+    monkeypatch.setattr(builtins, "open", fake_open)
+    with pytest.raises(LexiconError) as info:
+        read_lexicon(path)
+    assert str(info.value) == f"{path}: permission denied"  # was "cannot read: Permission denied"
+    with pytest.raises(LexiconError) as info:
+        read_lexicon(tmp_path / "missing.tsv")
+    assert str(info.value) == f"{tmp_path / 'missing.tsv'}: no such file"
 
 
 def test_crlf_and_bom_are_tolerated(tmp_path):

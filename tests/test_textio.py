@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from repair import textio
-from repair.textio import InputError, read_text, write_atomic, write_stdout
+from repair.textio import InputError, read_file, read_text, write_atomic, write_stdout
 
 
 def roundtrip(tmp_path, data: bytes) -> str:
@@ -122,6 +122,36 @@ def test_stdin_dash():
     with pytest.raises(InputError) as exc:
         read_text("-", stdin=io.BytesIO(b"ab\xfe"))
     assert str(exc.value) == "<stdin>: invalid UTF-8 at byte offset 2"
+
+
+def test_read_file_takes_dash_as_a_file_name(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(InputError) as exc:
+        read_file("-")
+    assert str(exc.value) == "-: no such file"
+    (tmp_path / "-").write_bytes(b"\xef\xbb\xbfdash\r\n")
+    assert read_file("-") == "\ufeffdash\r\n"
+    assert read_file(tmp_path / "-") == "\ufeffdash\r\n"  # a path object too
+
+
+@pytest.mark.parametrize("data, reason, line", [
+    (b"one\ntwo\nthr\xffee\n", "invalid UTF-8 at byte offset 11", 3),
+    (b"\x00", "binary file (NUL byte at offset 0)", 1),
+    (b"a\r\nb\nc\x00", "binary file (NUL byte at offset 6)", 3),
+])
+def test_undecodable_bytes_give_reason_and_line(tmp_path, data, reason, line):
+    p = tmp_path / "bad.txt"
+    p.write_bytes(data)
+    with pytest.raises(InputError) as exc:
+        read_file(p)
+    assert str(exc.value) == f"{p}: {reason}"
+    assert (exc.value.reason, exc.value.line) == (reason, line)
+
+
+def test_unreadable_file_has_no_line(tmp_path):
+    with pytest.raises(InputError) as exc:
+        read_file(tmp_path / "nope.txt")
+    assert (exc.value.reason, exc.value.line) == ("no such file", None)
 
 
 def test_huge_file_round_trip(tmp_path):
