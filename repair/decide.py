@@ -10,11 +10,16 @@ no pickle, nothing executable, readable by any language. Two kinds are understoo
   log-odds). The log-odds of an event is ``base`` plus the sum of its leaf values.
 * ``"logistic"``: one weight per feature; the log-odds is the dot product.
 
+A model may hold a ``"first"`` stage (itself a model of either kind): the caller
+(repair/spin.py) runs it first and derives further features from its output (the
+document gate), which this model's feature list then ends with.
+
 Evaluation is vectorised: every event descends every tree at once, one level per
 step, so a document's events cost a few dozen numpy operations however many there are.
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 from dataclasses import dataclass
@@ -45,9 +50,20 @@ class DecisionModel:
     value: np.ndarray | None = None
     roots: np.ndarray | None = None
     depth: int = 0
+    first: DecisionModel | None = None  # a first stage, whose output feeds this one's gate features
 
     @staticmethod
     def from_json(obj: dict) -> DecisionModel:
+        model = DecisionModel._one_from_json(obj)
+        if obj.get("first") is not None:
+            first = DecisionModel.from_json(obj["first"])
+            if first.features != model.features[:len(first.features)]:
+                raise ValueError("a second stage's features must begin with its first stage's")
+            model = dataclasses.replace(model, first=first)
+        return model
+
+    @staticmethod
+    def _one_from_json(obj: dict) -> DecisionModel:
         features = tuple(obj["features"])
         kind = obj.get("kind", "logistic")
         threshold = float(obj["threshold"])

@@ -24,7 +24,11 @@ noisy channel), the evidence is:
 Only a span's ``EVENTS_PER_SPAN`` best candidates by context gain (where they gain
 at all), and every lexicon candidate, go to the decision model (repair/decide.py: boosted trees
 trained by scripts/train_spin.py, shipped as lexicons/spin_model.json), which
-gives each the probability that it is the original. Each span's best candidate is
+gives each the probability that it is the original. The model has two stages: the first
+judges each event on the evidence above; the second also sees the gate, the first stage's
+expected spins per 100 words in the rest of the block and of the document (DESIGN.md's
+"first pass over strong evidence, then rescore"). Trained with monotone constraints, more
+evidence of spinning elsewhere never lowers a candidate's probability. Each span's best candidate is
 a suggestion with that probability as its confidence; suggestions are taken
 best-first so that no two overlap.
 """
@@ -56,7 +60,7 @@ from .decide import DecisionModel, shipped_model
 from .lm import BOS, model
 from .tokens import Token, lm_form, tokenize
 
-__all__ = ["FEATURES", "Scored", "default_channel", "features", "score_document", "suggest"]
+__all__ = ["FEATURES", "GATE_FEATURES", "Scored", "default_channel", "features", "score_document", "suggest"]
 
 _SENTENCE_END = {".", "!", "?", "…", ":", ";"}
 _OPENERS = {'"', "“", "‘", "'", "(", "[", "«", "-", "–", "—"}
@@ -72,6 +76,9 @@ FEATURES = ("gain", "gain_per_token", "gain_rank", "margin", "n_options", "log_d
             "wordnet", "wordnet_rel", "n_sources", "lexicon", "lex_log_weight", "lex_log_count", "length_change",
             "span_tokens", "rarity", "spun_log_freq", "cand_log_freq", "spun_unseen", "cand_unseen",
             "block_unseen", "block_gain", "doc_unseen", "doc_gain", "doc_lex", "doc_orig", "doc_lex_share")
+# the second stage's gate: the first stage's expected spins per 100 words in the rest of the block and
+# of the document (every other span's summed probabilities, capped at 1 a span)
+GATE_FEATURES = ("block_pi", "doc_pi")
 
 
 @functools.lru_cache(maxsize=8)
@@ -145,6 +152,7 @@ class Evidence:
     n_words: int
     block_unseen: np.ndarray  # per block: smoothed share of adjacent word pairs the corpus never saw
     block_gain: np.ndarray  # per block: smoothed summed positive context gain per word
+    block_words: np.ndarray  # per block: words
     doc_unseen: float
     doc_gain: float
     doc_lex: float  # lexicon hits (summed best lexicon weight of spans) per 100 words, smoothed
@@ -203,7 +211,7 @@ def evidence(text: str, tokens: list[Token], channel: Channel) -> Evidence:
     miss, pairs = _unseen_pairs(text, tokens, ids, block_of, lm, n_blocks)
     share, weight = UNSEEN_PRIOR
     block_unseen = (miss + share * weight) / (pairs + weight)
-    return Evidence(scored, n_words, block_unseen, gain / (words + SMOOTH_WORDS),
+    return Evidence(scored, n_words, block_unseen, gain / (words + SMOOTH_WORDS), words,
                     float((miss.sum() + share * weight) / (pairs.sum() + weight)),
                     float(gain.sum() / (n_words + SMOOTH_WORDS)),
                     float(100.0 * lex / (n_words + SMOOTH_WORDS)),
@@ -312,12 +320,39 @@ def features(ev: Evidence) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return f, own, pick - first[own]
 
 
+def gate_features(ev: Evidence, owner: np.ndarray, p1: np.ndarray) -> np.ndarray:
+    """GATE_FEATURES of each event, from the first stage's probabilities ``p1`` of the events
+    (``owner``: their spans). Leaving the event's own span out, the gate is the evidence of the
+    rest of the text, so one strong event does not open it for itself."""
+    out = np.zeros((len(owner), len(GATE_FEATURES)))
+    if not len(owner):
+        return out
+    span_p = np.minimum(np.bincount(owner, weights=p1, minlength=len(ev.scored)), 1.0)
+    own = span_p[owner]
+    block = _flat_of(ev).block
+    block_sum = np.bincount(block, weights=span_p, minlength=len(ev.block_words))
+    b = block[owner]
+    out[:, 0] = 100.0 * (block_sum[b] - own) / (ev.block_words[b] + SMOOTH_WORDS)
+    out[:, 1] = 100.0 * (span_p.sum() - own) / (ev.n_words + SMOOTH_WORDS)
+    return out
+
+
+def event_probabilities(ev: Evidence, decision: DecisionModel, X: np.ndarray, owner: np.ndarray) -> np.ndarray:
+    """P(original) of each event (rows of ``X``, the FEATURES): in one stage, or in two when the
+    model has a first stage, whose probabilities make the second stage's document gate."""
+    if decision.first is None:
+        return decision.predict(X)
+    return decision.predict(np.hstack([X, gate_features(ev, owner, decision.first.predict(X))]))
+
+
 def decide(ev: Evidence, decision: DecisionModel) -> None:
     """Stage 4a: each asked-about candidate's probability of being the original."""
-    if tuple(decision.features) != FEATURES:
+    expected = FEATURES if decision.first is None else FEATURES + GATE_FEATURES
+    if tuple(decision.features) != expected or (decision.first is not None
+                                                 and tuple(decision.first.features) != FEATURES):
         raise ValueError("the decision model was trained on other features; retrain it (scripts/train_spin.py)")
     X, owner, pick = features(ev)
-    p = decision.predict(X)
+    p = event_probabilities(ev, decision, X, owner)
     scored = ev.scored
     if not scored:
         return

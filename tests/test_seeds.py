@@ -65,9 +65,6 @@ def test_change_log_properties_on_seeds(path, min_confidence):
         assert result.changes, "every suggestion applied: the log should not be empty on a news article"
 
 
-@pytest.mark.xfail(strict=True, reason="measured with the shipped model: seed 000 on its own gets one edit at "
-                   "the default threshold 0.6, 'geopolitical' -> 'political' (0.82, thesaurus). Strict: passing "
-                   "again must be noticed.")
 def test_seed_000_clean_prose_is_byte_identical():
     raw = seed("000").read_bytes()
     out = repair.fix(raw.decode("utf-8")).encode("utf-8")
