@@ -153,6 +153,32 @@ _LEXICON = typer.Option(
          "candidates weighed in context, not blind replacements.")
 
 
+_SELECT = typer.Option(
+    None, "--select", metavar="RULES",
+    help="Run only these rules: ids or prefixes, comma-separated or repeated (e.g. spin, "
+         "artifact.space, all). Default: the rules on by default (see `repair rules`).")
+_IGNORE = typer.Option(
+    None, "--ignore", metavar="RULES",
+    help="Leave these rules out: ids or prefixes, comma-separated or repeated.")
+
+
+def _rules(select: Optional[List[str]], ignore: Optional[List[str]]) -> tuple[tuple[str, ...] | None, tuple[str, ...]]:
+    """--select/--ignore as tuples of ids, checked up front: an unknown rule is one error line."""
+    from .pipeline import selected_rules
+
+    def split(values: Optional[List[str]]) -> tuple[str, ...] | None:
+        if values is None:
+            return None
+        return tuple(v.strip() for value in values for v in value.split(",") if v.strip())
+
+    sel, ign = split(select), split(ignore) or ()
+    try:
+        selected_rules(sel, ign)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    return sel, ign
+
+
 def _lexicons(paths: list[str]) -> tuple[str, ...]:
     """Check user lexicons up front: a bad file is one error line, before any text is read."""
     from .lexicon import LexiconError, read_lexicon
@@ -169,10 +195,12 @@ def _lexicons(paths: list[str]) -> tuple[str, ...]:
     return tuple(os.path.abspath(p) for p in paths)
 
 
-def _run_pipeline(text: str, min_confidence: float, lexicons: tuple[str, ...] = ()):
+def _run_pipeline(text: str, min_confidence: float, lexicons: tuple[str, ...] = (),
+                  rules: tuple[tuple[str, ...] | None, tuple[str, ...]] = (None, ())):
     from .pipeline import Options, fix_and_explain  # light; the engine loads on first use
 
-    return fix_and_explain(text, Options(min_confidence=min_confidence, lexicons=lexicons))
+    return fix_and_explain(text, Options(min_confidence=min_confidence, lexicons=lexicons,
+                                         select=rules[0], ignore=rules[1]))
 
 
 def _log_text(path: str, log_path: str, result, min_confidence: float) -> str:
@@ -211,6 +239,8 @@ def fix(
                               help="Print a unified diff instead of the text; write no files."),
     min_confidence: float = _MIN_CONFIDENCE,
     lexicon: List[str] = _LEXICON,
+    select: Optional[List[str]] = _SELECT,
+    ignore: Optional[List[str]] = _IGNORE,
 ) -> None:
     """Repair a text: print it, or write it to a file, with an optional change log.
 
@@ -223,6 +253,7 @@ def fix(
       repair fix article.txt --diff
       repair fix article.txt --in-place --backup --log article.jsonl
       repair fix article.txt --lexicon my_farm.tsv
+      repair fix scraped.txt --select artifact --ignore artifact.furniture
       cat spun.txt | repair fix - > clean.txt
     """
     if in_place and path == "-":
@@ -235,8 +266,9 @@ def fix(
         raise CliError("--diff writes nothing; it cannot be combined with --output, --in-place or --log")
 
     lexicons = _lexicons(lexicon)
+    rules = _rules(select, ignore)
     text = read_text(path)
-    result = _run_pipeline(text, min_confidence, lexicons)
+    result = _run_pipeline(text, min_confidence, lexicons, rules)
     name = display_name(path)
 
     if diff:
@@ -273,6 +305,8 @@ def check(
                                        "several files); jsonl: one change per line with its path."),
     min_confidence: float = _MIN_CONFIDENCE,
     lexicon: List[str] = _LEXICON,
+    select: Optional[List[str]] = _SELECT,
+    ignore: Optional[List[str]] = _IGNORE,
     score: bool = typer.Option(False, "--score",
                                help="Print each text's document spin score instead of its edits: "
                                     "PATH<TAB>score, the expected share of its words that are spun "
@@ -290,12 +324,14 @@ def check(
       repair check scraped/*.txt --format jsonl
       repair check article.txt --min-confidence 0.8 --format json
       repair check article.txt --lexicon my_farm.tsv
+      repair check scraped/*.txt --select artifact.mojibake,artifact.entity
       repair check scraped/*.txt --score | sort -t$'\t' -k2 -gr | head
       cat spun.txt | repair check -
     """
     from .render import render, render_json_many
 
     lexicons = _lexicons(lexicon)
+    rules = _rules(select, ignore)
     found = failed = False
     many_json = format is Format.json and len(paths) > 1
     collected = []
@@ -307,7 +343,7 @@ def check(
             _error(str(exc))
             failed = True
             continue
-        result = _run_pipeline(text, min_confidence, lexicons)
+        result = _run_pipeline(text, min_confidence, lexicons, rules)
         changes = result.changes
         found = found or bool(changes)
         if score:
@@ -319,6 +355,25 @@ def check(
     if many_json and not score:
         write_stdout(render_json_many(collected))
     raise typer.Exit(EXIT_USAGE if failed else EXIT_FOUND if found else EXIT_OK)
+
+
+@app.command()
+def rules() -> None:
+    """List every rule: id, whether it runs by default, and what it repairs.
+
+    Select rules with --select and --ignore on `fix` and `check` (ids or prefixes).
+
+    \b
+    Examples:
+      repair rules
+      repair fix page.txt --select all --ignore artifact.fused-word
+    """
+    from .pipeline import rule_table
+
+    table = rule_table()
+    width = max(map(len, table))
+    write_stdout("".join(f"{rid:<{width}}  {'on ' if default else 'off'}  {desc}\n"
+                         for rid, (desc, default) in table.items()))
 
 
 # --- eval: measure the engine on aligned pairs (repair/evaluate.py) ----------------------

@@ -1,6 +1,9 @@
 """The pipeline, top-down: tokens → candidates → scores → decisions → rewrite → change log.
 
-This module only wires the stages together; each stage lives in its own module.
+This module only wires the stages together; each stage lives in its own module. Two
+families of rules feed the one change log: scrape and translation artifacts
+(repair/artifacts.py) and spinning (repair/spin.py). Spin edits that overlap an artifact
+repair (a word on a deleted duplicate line) are dropped.
 """
 from __future__ import annotations
 
@@ -8,7 +11,8 @@ from dataclasses import dataclass, field, replace
 
 from .changes import Change, apply_changes
 
-__all__ = ["Options", "Result", "DEFAULT_THRESHOLD", "fix_and_explain", "check", "fix"]
+__all__ = ["Options", "Result", "DEFAULT_THRESHOLD", "SPIN_RULES", "fix_and_explain", "check", "fix", "rule_table",
+           "selected_rules"]
 
 DEFAULT_THRESHOLD = 0.6  # = lexicons/spin_model.json "threshold", picked by scripts/train_spin.py
 
@@ -18,6 +22,39 @@ class Options:
     """Every knob of a run, with its default; override by keyword."""
     min_confidence: float = DEFAULT_THRESHOLD
     lexicons: tuple[str, ...] = ()  # user lexicon files (TSV), on top of the bundled ones
+    select: tuple[str, ...] | None = None  # rule ids or prefixes ("spin", "artifact.space"); None: the defaults
+    ignore: tuple[str, ...] = ()  # rule ids or prefixes left out
+
+
+SPIN_RULES = {  # id -> description; both on by default
+    "spin.thesaurus": "a word or phrase swapped for a thesaurus synonym, restored from the inverse thesaurus",
+    "spin.lexicon": "a wording a spin lexicon lists (bundled SpinBot and tortured phrases, or --lexicon)",
+}
+
+
+def rule_table() -> dict[str, tuple[str, bool]]:
+    """Every rule: id -> (description, on by default)."""
+    from .artifacts import RULES
+
+    return {**{k: (v, True) for k, v in SPIN_RULES.items()},
+            **{r.id: (r.description, r.default) for r in RULES.values()}}
+
+
+def selected_rules(select: tuple[str, ...] | None = None, ignore: tuple[str, ...] = ()) -> frozenset[str]:
+    """The rule ids a run uses: ``select`` (ids or prefixes; None: the rules on by default) minus
+    ``ignore``. An id or prefix that names no rule is a ValueError."""
+    table = rule_table()
+
+    def matching(sel: str) -> set[str]:
+        sel = sel.strip()
+        ids = {rid for rid in table if rid == sel or rid.startswith(sel + ".") or sel.lower() == "all"}
+        if not ids:
+            raise ValueError(f"unknown rule {sel!r} (see `repair rules`)")
+        return ids
+
+    chosen = set().union(*(matching(s) for s in select)) if select is not None else \
+        {rid for rid, (_, default) in table.items() if default}
+    return frozenset(chosen - set().union(*(matching(s) for s in ignore)))
 
 
 @dataclass(frozen=True)
@@ -50,10 +87,22 @@ def fix(text: str, options: Options | None = None, **overrides) -> str:
 
 
 def _suggest(text: str, opts: Options) -> tuple[list[Change], float]:
+    rules = selected_rules(opts.select, opts.ignore)
     if not text.strip():
         return [], 0.0
+    from . import artifacts
+
+    fixes = artifacts.find_artifacts(text, select=sorted(rules & artifacts.RULES.keys()))
+    if not rules & SPIN_RULES.keys():
+        return fixes, 0.0
     from . import spin  # the engine and its tables load on first use, never at import
 
     # every suggestion down to 1% is kept for the log; a lower min_confidence asks for more
-    return spin.suggest(text, channel=spin.default_channel(tuple(str(p) for p in opts.lexicons)),
-                        floor=min(0.01, opts.min_confidence))
+    spun, rate = spin.suggest(text, channel=spin.default_channel(tuple(str(p) for p in opts.lexicons)),
+                              floor=min(0.01, opts.min_confidence))
+    spun = [c for c in spun if c.rule in rules and not any(_overlap(c, f) for f in fixes)]
+    return sorted(fixes + spun, key=lambda c: (c.start, c.end)), rate
+
+
+def _overlap(a: Change, b: Change) -> bool:
+    return a.start < b.end and b.start < a.end or a.start == b.start

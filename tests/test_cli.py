@@ -421,3 +421,55 @@ def test_check_score_prints_one_score_per_text(fake_engine_installed, spun, clea
     r = invoke("check", str(spun), str(clean), "--score")
     assert r.exit_code == 1  # the exit status still says whether something is to fix
     assert r.stdout.splitlines() == [f"{spun}\t0.5000", f"{clean}\t0.0000"]
+
+
+# --- rules: --select / --ignore, `repair rules` --------------------------------------------
+
+SCRAPED = "NEWS\nNEWS\n\nPrices rose to Â£600m on Tuesday &amp; Wednesday.\n"
+
+
+@pytest.fixture
+def scraped(tmp_path):
+    p = tmp_path / "scraped.txt"
+    p.write_bytes(SCRAPED.encode())
+    return p
+
+
+def _rules_in(stdout: str) -> list[str]:
+    return [line.rsplit(" ", 1)[1] for line in stdout.splitlines()]
+
+
+def test_artifacts_are_repaired_by_default(scraped):
+    r = invoke("fix", str(scraped), "--select", "artifact")
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout == "NEWS\n\nPrices rose to £600m on Tuesday & Wednesday.\n"
+
+
+def test_select_and_ignore_pick_rules_by_id_or_prefix(scraped):
+    r = invoke("check", str(scraped), "--select", "artifact")
+    assert r.exit_code == 1
+    assert sorted(_rules_in(r.stdout)) == ["artifact.duplicate-line", "artifact.entity", "artifact.mojibake"]
+    r = invoke("check", str(scraped), "--select", "artifact.entity,artifact.mojibake")
+    assert sorted(_rules_in(r.stdout)) == ["artifact.entity", "artifact.mojibake"]
+    r = invoke("check", str(scraped), "--select", "artifact", "--ignore", "artifact.mojibake",
+               "--ignore", "artifact.entity")
+    assert _rules_in(r.stdout) == ["artifact.duplicate-line"]
+    r = invoke("check", str(scraped), "--select", "artifact.space")
+    assert r.exit_code == 0 and r.stdout == ""
+
+
+def test_unknown_rule_is_one_error_line_before_any_text_is_read(tmp_path):
+    r = invoke("check", str(tmp_path / "missing.txt"), "--ignore", "artifact.nope")
+    assert r.exit_code == 2
+    assert_one_error_line(r.stderr, "unknown rule 'artifact.nope'")
+
+
+def test_rules_lists_every_rule_with_its_default():
+    r = invoke("rules")
+    assert r.exit_code == 0
+    rows = {line.split()[0]: line.split()[1] for line in r.stdout.splitlines()}
+    assert rows["spin.thesaurus"] == "on" and rows["artifact.duplicate-line"] == "on"
+    assert rows["artifact.fused-word"] == "off"
+    from repair.artifacts import RULES
+
+    assert set(RULES) <= set(rows)

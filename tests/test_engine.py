@@ -343,3 +343,22 @@ def test_capitalised_share():
     assert lm.capitalised_share("latest") < 0.5
     assert lm.capitalised_share("troops") < 0.5
     assert lm.capitalised_share("xqzzyvv") == 0.0
+
+
+# ---------------------------------------------------------------- rules in one pipeline
+def test_spin_edits_inside_an_artifact_repair_are_dropped():
+    """A duplicated line goes whole: no spin edit may land on the deleted copy."""
+    line = "The troopers were despatched to the warfare, in line with the spy company."
+    text = f"{line}\n{line}\n"
+    result = repair.fix_and_explain(text, min_confidence=0.0)
+    dup = [c for c in result.changes if c.rule == "artifact.duplicate-line"]
+    assert len(dup) == 1 and dup[0].start == len(line)
+    assert all(c.end <= dup[0].start for c in result.changes if c is not dup[0])
+    assert repair.revert_changes(result.text, result.changes) == text
+
+
+def test_selecting_spin_only_leaves_artifacts():
+    text = "Prices rose &amp; fell.\n"
+    assert repair.fix(text, select=("spin",)) == text
+    assert repair.fix(text, select=("artifact.entity",)) == "Prices rose & fell.\n"
+    assert repair.fix(text, ignore=("artifact",)) == text
