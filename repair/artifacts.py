@@ -72,13 +72,14 @@ from __future__ import annotations
 import bisect
 import html
 import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Callable, Iterable, Iterator, NamedTuple
+from typing import NamedTuple
 
 from .changes import Candidate, Change, apply_changes, output_spans
 
-__all__ = ["Rule", "RULES", "CREDITS", "FURNITURE", "find_artifacts", "select_rules"]
+__all__ = ["CREDITS", "FURNITURE", "RULES", "Rule", "find_artifacts", "select_rules"]
 
 
 @dataclass(frozen=True)
@@ -281,7 +282,7 @@ FURNITURE = frozenset(s.casefold() for s in (
     "Related stories", "More on this story", "Skip to content", "Skip to main content", "Read more",
     "Continue reading", "Story continues below", "Story continues below advertisement",
 ))
-_IMAGE_SOURCE = re.compile(rf"Image source,? {_CREDIT}(?:/{_CREDIT})?", re.I)
+_IMAGE_SOURCE = re.compile(rf"Image source,? {_CREDIT}(?:/{_CREDIT})?", re.IGNORECASE)
 _LIST_ITEM = re.compile(r"\s*(?:[-*•–]\s|\d+[.)]\s)")
 
 
@@ -408,7 +409,7 @@ def find_mojibake(text: str) -> list[Change]:
 
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 _ENTITY_TAIL = re.compile(r"(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
-_URLISH = re.compile(r"[a-z][a-z0-9+.-]*://|www\.|\w=[\w%&]|^[?/]|\w/\w", re.I)
+_URLISH = re.compile(r"[a-z][a-z0-9+.-]*://|www\.|\w=[\w%&]|^[?/]|\w/\w", re.IGNORECASE)
 _ABOUT_HTML = re.compile(r"\b(?:HTML|XHTML|XML|[Ee]ntit(?:y|ies))\b")
 
 
@@ -474,8 +475,8 @@ _FUNCTION_WORDS = _NOT_BEFORE_CREDIT | frozenset("""
 is are was were be been being that which who whom whose where when while if this these those its their
 his her our your my we they he she it you i not no nor but so such than then there here what
 """.split())
-_FRENCH = re.compile(r"\b(?:le|la|les|des|est|une|et|pas|que|qui|dans|pour|sur|avec|ce|du|au)\b", re.I)
-_ENGLISH = re.compile(r"\b(?:the|and|of|to|is|that|with|for|was|on|in|it|as)\b", re.I)
+_FRENCH = re.compile(r"\b(?:le|la|les|des|est|une|et|pas|que|qui|dans|pour|sur|avec|ce|du|au)\b", re.IGNORECASE)
+_ENGLISH = re.compile(r"\b(?:the|and|of|to|is|that|with|for|was|on|in|it|as)\b", re.IGNORECASE)
 
 
 def _reads_french(s: str) -> bool:
