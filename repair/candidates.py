@@ -130,6 +130,14 @@ class Option:
     guard: str = ""  # a lexicon entry's guard term: the document must contain it
 
 
+def _column(k: int, integer: bool = False) -> property:
+    """A copy of column ``k`` of an OptionSet's numbers, as int64 when ``integer``."""
+    def get(self) -> np.ndarray:
+        col = self._num[:, k]
+        return col.astype(np.int64) if integer else col.copy()
+    return property(get)
+
+
 class OptionSet:
     """The options of one key, as arrays (what the scorer consumes without Python loops).
 
@@ -179,30 +187,13 @@ class OptionSet:
         self._guards = tuple(r[7] for r in raw) if self.guarded else None
         self._needs_an = self._cased = None
 
-    # the arrays of old, as copies
-    @property
-    def log_degree(self) -> np.ndarray:
-        return self._num[:, 0].copy()
-
-    @property
-    def flags(self) -> np.ndarray:
-        return self._num[:, 1].astype(np.int64)
-
-    @property
-    def log_freq(self) -> np.ndarray:
-        return self._num[:, 2].copy()
-
-    @property
-    def lex_weight(self) -> np.ndarray:
-        return self._num[:, 3].copy()
-
-    @property
-    def lex_count(self) -> np.ndarray:
-        return self._num[:, 4].copy()
-
-    @property
-    def lens(self) -> np.ndarray:
-        return self._num[:, 5].astype(np.int64)
+    # the arrays of old, as copies (columns of the numbers matrix)
+    log_degree = _column(0)
+    flags = _column(1, integer=True)
+    log_freq = _column(2)
+    lex_weight = _column(3)
+    lex_count = _column(4)
+    lens = _column(5, integer=True)
 
     @property
     def guards(self) -> list[str]:
