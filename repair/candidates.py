@@ -346,31 +346,6 @@ def article_for(word: str) -> str:
 
 
 # ---------------------------------------------------------------- spans
-def spans(text: str, tokens: list[Token]) -> list[Span]:
-    """Every run of 1-4 word tokens on one line (inner hyphens and apostrophes allowed)."""
-    out = []
-    n = len(tokens)
-    word = [t.is_word for t in tokens]
-    joiner = [w or bool(_JOINER.match(t.text)) for w, t in zip(word, tokens)]
-    for i, t in enumerate(tokens):
-        if not word[i]:
-            continue
-        words = 0
-        for j in range(i, min(n, i + 2 * MAX_SPAN)):
-            if not joiner[j]:
-                break
-            tj = tokens[j]
-            if j > i and "\n" in text[tokens[j - 1].end:tj.start]:
-                break
-            if not word[j]:
-                continue
-            words += 1
-            if words > MAX_SPAN:
-                break
-            out.append(Span(i, j, t.start, tj.end, text[t.start:tj.end]))
-    return out
-
-
 def key_of(span_text: str) -> str:
     """A span's thesaurus key: lower case, straight apostrophes, single spaces."""
     return " ".join(span_text.lower().replace("’", "'").split())
@@ -676,8 +651,9 @@ def propose(text: str, tokens: list[Token], lm, skip_token=lambda i: False,
     broken = [False] + ["\n" in text[a.end:b.start] for a, b in itertools.pairwise(tokens)]
     options, listed = channel.options, channel.listed
     out: list[Proposal] = []
-    # the spans of spans(), in the same order; a span holding a vetoed token is skipped, and so
-    # is every longer span from the same first token
+    # every run of 1-MAX_SPAN word tokens on one line (inner hyphens and apostrophes allowed),
+    # by first token, then length; a span holding a vetoed token is skipped, and so is every
+    # longer span from the same first token
     for i, t in enumerate(tokens):
         if not word[i] or vetoed[i]:
             continue
