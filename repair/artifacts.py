@@ -78,6 +78,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from .changes import Candidate, Change, apply_changes, output_spans
+from .rules import choose
 
 __all__ = ["CREDITS", "FURNITURE", "RULES", "Rule", "find_artifacts", "select_rules"]
 
@@ -611,22 +612,9 @@ RULES: dict[str, Rule] = {r.id: r for r in (
 )}
 
 
-def _matching(selector: str) -> list[str]:
-    ids = [rid for rid in RULES if rid == selector or rid.startswith(selector + ".")]
-    if not ids:
-        raise ValueError(f"unknown artifact rule or prefix: {selector!r}")
-    return ids
-
-
 def select_rules(select: Iterable[str] | str | None = None, ignore: Iterable[str] | str | None = None) -> list[Rule]:
     """The rules to run: ``select`` (ids or prefixes; default: the rules on by default) minus ``ignore``."""
-    if isinstance(select, str):
-        select = [select]
-    if isinstance(ignore, str):
-        ignore = [ignore]
-    chosen = {rid for s in select for rid in _matching(s)} if select is not None else \
-        {rid for rid, r in RULES.items() if r.default}
-    chosen -= {rid for s in ignore or () for rid in _matching(s)}
+    chosen = choose({rid: r.default for rid, r in RULES.items()}, select, ignore, noun="artifact rule or prefix")
     return [r for rid, r in RULES.items() if rid in chosen]
 
 

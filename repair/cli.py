@@ -186,9 +186,7 @@ def _lexicons(paths: list[str]) -> tuple[str, ...]:
     for p in paths:
         try:
             read_lexicon(p)
-        except LexiconError as exc:
-            raise CliError(str(exc)) from None
-        except InputError as exc:
+        except (LexiconError, InputError) as exc:
             raise CliError(str(exc)) from None
         except OSError as exc:
             raise CliError(f"{p}: cannot read lexicon: {exc.strerror or exc}") from None

@@ -7,6 +7,7 @@ repair (a word on a deleted duplicate line) are dropped.
 """
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field, replace
 
 from .changes import Change, apply_changes
@@ -41,20 +42,14 @@ def rule_table() -> dict[str, tuple[str, bool]]:
 
 
 def selected_rules(select: tuple[str, ...] | None = None, ignore: tuple[str, ...] = ()) -> frozenset[str]:
-    """The rule ids a run uses: ``select`` (ids or prefixes; None: the rules on by default) minus
-    ``ignore``. An id or prefix that names no rule is a ValueError."""
-    table = rule_table()
+    """The rule ids a run uses: ``select`` (ids or prefixes, or ``all``; None: the rules on by
+    default) minus ``ignore``. An id or prefix that names no rule is a ValueError."""
+    from .rules import choose
 
-    def matching(sel: str) -> set[str]:
-        sel = sel.strip()
-        ids = {rid for rid in table if rid == sel or rid.startswith(sel + ".") or sel.lower() == "all"}
-        if not ids:
-            raise ValueError(f"unknown rule {sel!r} (see `repair rules`)")
-        return ids
-
-    chosen = set().union(*(matching(s) for s in select)) if select is not None else \
-        {rid for rid, (_, default) in table.items() if default}
-    return frozenset(chosen - set().union(*(matching(s) for s in ignore)))
+    try:
+        return choose({rid: on for rid, (_, on) in rule_table().items()}, select, ignore)
+    except ValueError as exc:
+        raise ValueError(f"{exc} (see `repair rules`)") from None
 
 
 @dataclass(frozen=True)
@@ -100,9 +95,16 @@ def _suggest(text: str, opts: Options) -> tuple[list[Change], float]:
     # every suggestion down to 1% is kept for the log; a lower min_confidence asks for more
     spun, rate = spin.suggest(text, channel=spin.default_channel(tuple(str(p) for p in opts.lexicons)),
                               floor=min(0.01, opts.min_confidence))
-    spun = [c for c in spun if c.rule in rules and not any(_overlap(c, f) for f in fixes)]
+    starts = [f.start for f in fixes]
+    spun = [c for c in spun if c.rule in rules and _clear_of(c, fixes, starts)]
     return sorted(fixes + spun, key=lambda c: (c.start, c.end)), rate
 
 
-def _overlap(a: Change, b: Change) -> bool:
-    return a.start < b.end and b.start < a.end or a.start == b.start
+def _clear_of(c: Change, fixes: list[Change], starts: list[int]) -> bool:
+    """Does ``c`` stay clear of ``fixes`` (sorted, non-overlapping; ``starts`` their starts)? Only
+    the last fix starting at or before ``c`` and the first after it can overlap it."""
+    k = bisect.bisect_right(starts, c.start)
+    before = fixes[k - 1] if k else None
+    after = fixes[k] if k < len(fixes) else None
+    return not ((before is not None and (c.start < before.end or c.start == before.start))
+                or (after is not None and after.start < c.end))
