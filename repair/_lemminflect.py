@@ -94,6 +94,30 @@ def _read(path: str, name: str) -> bytes | None:
     return gzip.decompress(raw)
 
 
+def lemma_line(line: str, entry: dict | None) -> dict:
+    """Merge one line of lemminflect's lemma table into a word's entry (upos -> lemmas)."""
+    from lemminflect.codecs.LemmaLUCodec import LemmaLUCodec
+    from lemminflect.core.LexicalUtils import categoryToUPos
+
+    _, category, forms = LemmaLUCodec.fromString(line)
+    upos = categoryToUPos(category)
+    if entry is None:
+        return {upos: forms}
+    entry.update({upos: forms})
+    return entry
+
+
+def infl_line(line: str, entry: dict | None) -> dict:
+    """Merge one line of lemminflect's inflection table into a word's entry (tag -> forms)."""
+    from lemminflect.codecs.InflectionLUCodec import InflectionLUCodec
+
+    _, _, forms = InflectionLUCodec.fromString(line)
+    if entry is None:
+        return forms
+    entry.update(forms)
+    return entry
+
+
 def _install(lemminflect) -> None:
     if getattr(lemminflect, "__version__", None) != VERSION:
         return
@@ -101,32 +125,16 @@ def _install(lemminflect) -> None:
     from lemminflect.codecs.LemmaLUCodec import LemmaLUCodec
     from lemminflect.core.Inflections import Inflections
     from lemminflect.core.Lemmatizer import Lemmatizer
-    from lemminflect.core.LexicalUtils import categoryToUPos
 
     lemmatizer, inflections = Lemmatizer(), Inflections()
     if not hasattr(lemmatizer, "lemma_dict") and lemmatizer.lemma_lu_fn.endswith("lemma_lu.csv.gz"):
         data = _read(lemmatizer.lemma_lu_fn, "lemma_lu.csv.gz")
         if data is not None:
-            def lemma_line(line: str, entry: dict | None) -> dict:
-                _, category, forms = LemmaLUCodec.fromString(line)
-                upos = categoryToUPos(category)
-                if entry is None:
-                    return {upos: forms}
-                entry.update({upos: forms})
-                return entry
-
             lemmatizer.lemma_dict = SortedTable(data, lemma_line, {},
                                                 lambda fn=lemmatizer.lemma_lu_fn: LemmaLUCodec.load(fn))
     if not hasattr(inflections, "infl_dict") and inflections.infl_lu_fn.endswith("infl_lu.csv.gz"):
         data = _read(inflections.infl_lu_fn, "infl_lu.csv.gz")
         if data is not None:
-            def infl_line(line: str, entry: dict | None) -> dict:
-                _, _, forms = InflectionLUCodec.fromString(line)
-                if entry is None:
-                    return forms
-                entry.update(forms)
-                return entry
-
             # the loader's last step: aux and modal verbs replace whatever the file says
             fixed = InflectionLUCodec.updateForAuxMod({})
             inflections.infl_dict = SortedTable(data, infl_line, fixed,

@@ -24,27 +24,12 @@ def _tables():
 
 def test_lazy_tables_equal_lemminflects_own():
     from lemminflect.codecs.InflectionLUCodec import InflectionLUCodec
-    from lemminflect.codecs.LemmaLUCodec import LemmaLUCodec
-    from lemminflect.core.LexicalUtils import categoryToUPos
 
     for name, whole, data in _tables():
         if name.startswith("lemma"):
-            def merge(line, entry):
-                _, category, forms = LemmaLUCodec.fromString(line)
-                upos = categoryToUPos(category)
-                if entry is None:
-                    return {upos: forms}
-                entry.update({upos: forms})
-                return entry
-            fixed = {}
+            merge, fixed = _lemminflect.lemma_line, {}
         else:
-            def merge(line, entry):
-                forms = InflectionLUCodec.fromString(line)[2]
-                if entry is None:
-                    return forms
-                entry.update(forms)
-                return entry
-            fixed = InflectionLUCodec.updateForAuxMod({})
+            merge, fixed = _lemminflect.infl_line, InflectionLUCodec.updateForAuxMod({})
         lazy = _lemminflect.SortedTable(data, merge, fixed, lambda whole=whole: whole)
         lazy_memo_limit = _lemminflect.FULL_AFTER
         try:
