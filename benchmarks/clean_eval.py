@@ -16,12 +16,12 @@ The last line is a summary: CLEAN docs=... words=... edits=... per_1k=...
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import repair
+from repair.learn import read_jsonl
 from repair.pipeline import DEFAULT_THRESHOLD
 
 
@@ -29,8 +29,7 @@ def documents(path: Path) -> list[tuple[str, str]]:
     if path.is_dir():
         return [(str(f), f.read_text(encoding="utf-8")) for f in sorted(path.glob("*.txt"))]
     if path.suffix == ".jsonl":
-        lines = path.read_text(encoding="utf-8").splitlines()
-        return [(f"{path}:{k}", json.loads(line)["original"]) for k, line in enumerate(lines, 1) if line.strip()]
+        return [(f"{path}:{p.line}", p.original) for p in read_jsonl(path)]
     return [(str(path), path.read_text(encoding="utf-8"))]
 
 
