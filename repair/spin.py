@@ -352,7 +352,13 @@ def decide(ev: Evidence, decision: DecisionModel) -> None:
                                                  and tuple(decision.first.features) != FEATURES):
         raise ValueError("the decision model was trained on other features; retrain it (scripts/train_spin.py)")
     X, owner, pick = features(ev)
-    p = event_probabilities(ev, decision, X, owner)
+    set_posteriors(ev, owner, pick, event_probabilities(ev, decision, X, owner))
+
+
+def set_posteriors(ev: Evidence, owner: np.ndarray, pick: np.ndarray, p: np.ndarray) -> None:
+    """Give each span its candidates' posteriors from the events' probabilities ``p`` (event r is
+    candidate ``pick[r]`` of span ``owner[r]``; the others get 0), its best candidate and its
+    confidence."""
     scored = ev.scored
     if not scored:
         return

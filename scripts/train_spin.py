@@ -321,17 +321,7 @@ def _flatten(node: dict, nodes: dict[str, list]) -> int:
 
 
 def apply(decision: DecisionModel, doc: Doc, threshold: float) -> list:
-    p = spin.event_probabilities(doc.ev, decision, doc.X, doc.owner)
-    for s in doc.ev.scored:
-        s.posteriors = np.zeros(len(s.cands))
-    for i, k, q in zip(doc.owner.tolist(), doc.pick.tolist(), p.tolist()):
-        doc.ev.scored[i].posteriors[k] = q
-    for s in doc.ev.scored:
-        total = s.posteriors.sum()
-        if total > 1.0:
-            s.posteriors /= total
-        s.best = int(np.argmax(s.posteriors))
-        s.confidence = float(s.posteriors[s.best])
+    spin.set_posteriors(doc.ev, doc.owner, doc.pick, spin.event_probabilities(doc.ev, decision, doc.X, doc.owner))
     return spin.decisions(doc.ev, floor=threshold)
 
 
