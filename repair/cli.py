@@ -13,6 +13,7 @@ import contextlib
 import enum
 import os
 import sys
+import time
 from typing import List, Optional
 
 import typer
@@ -220,9 +221,85 @@ def _write_file(path: str, text: str, **kw) -> None:
         raise CliError(f"{path}: cannot write: {exc.strerror or exc}") from None
 
 
+# --- configuration and folders (repair/config.py, repair/batch.py) ------------------------
+
+_RUN_MIN_CONFIDENCE = typer.Option(
+    None, "--min-confidence", "-c", metavar="X", callback=lambda v: v if v is None else _confidence(v),
+    help="Only edits with confidence >= X (0..1). Default: the configuration's min-confidence, "
+         f"else {DEFAULT_THRESHOLD}.")
+_CONFIG = typer.Option(None, "--config", metavar="FILE",
+                       help="Settings from FILE (repair.toml, or [tool.repair] of a pyproject.toml) "
+                            "instead of the one found by walking up from the input.")
+_ISOLATED = typer.Option(False, "--isolated", "--no-config", help="Read no configuration file.")
+_IGNORE_WORDS = typer.Option(None, "--ignore-words", metavar="FILE",
+                             help="Never edit these words: one word or phrase a line, any case, "
+                                  "# comments. A change whose old wording contains one is dropped.")
+_INCLUDE = typer.Option(None, "--include", metavar="GLOB",
+                        help="In a folder: the files to take (repeatable; default *.txt *.text *.md "
+                             "*.markdown *.rst).")
+_EXCLUDE = typer.Option(None, "--exclude", metavar="GLOB",
+                        help="In a folder: files and folders to leave out (repeatable).")
+_JOBS = typer.Option(1, "--jobs", "-j", min=1, metavar="N", help="In a folder: N worker processes.")
+_QUIET = typer.Option(False, "--quiet", "-q", help="In a folder: no notes or summary on standard error.")
+
+
+def _settings(paths: List[str], config: Optional[str], isolated: bool, min_confidence: Optional[float],
+              lexicon: List[str], select, ignore, ignore_words: Optional[str], include=None, exclude=None):
+    """The run's settings: the command line over the configuration file (repair/config.py)."""
+    import dataclasses
+
+    from . import config as cf
+
+    if config is not None and isolated:
+        raise CliError("--config and --isolated cannot be used together")
+    split = lambda vs: None if vs is None else tuple(v.strip() for x in vs for v in x.split(",") if v.strip())  # noqa: E731
+    try:
+        cfg = cf.Config() if isolated else cf.load(config) if config else cf.discover(cf.config_start(paths))
+        s = cf.resolve(cfg, min_confidence=min_confidence, select=split(select), ignore=split(ignore),
+                       lexicons=tuple(lexicon), ignore_words=ignore_words, include=split(include),
+                       exclude=split(exclude))
+    except cf.ConfigError as exc:
+        raise CliError(str(exc)) from None
+    return dataclasses.replace(s, options=dataclasses.replace(
+        s.options, lexicons=_lexicons(list(s.options.lexicons))))
+
+
+def _batch_end(command: str, summary, quiet: bool) -> int:
+    """Notes and summary to stderr; the exit status of a folder run."""
+    if not quiet:
+        sys.stderr.write("".join(f"{PROG}: note: {n}\n" for n in summary.notes))
+        sys.stderr.write("".join(f"{PROG}: {command}: {line}\n" for line in summary.lines()))
+    return EXIT_INTERNAL if summary.internal else EXIT_FOUND if summary.failed else EXIT_OK
+
+
+def _fix_folder(root: str, s, *, out: Optional[str], in_place: bool, backup: bool, log: Optional[str],
+                jobs: int, force: bool, quiet: bool) -> int:
+    from . import batch
+
+    if out is None and not in_place:
+        raise CliError(f"{root}: is a directory; give --out OUT_DIR to write the repaired tree "
+                       "there, or --in-place to rewrite its files (--backup keeps copies)")
+    if out is not None and in_place:
+        raise CliError("--in-place and --out cannot be used together")
+    problem = batch.out_dir_problem(root, out) if out is not None else None
+    if problem:
+        raise CliError(problem)
+    try:
+        with batch.JsonlLog(log, tool=PROG, version=__version__) as changes_log:
+            summary = batch.fix_tree(root, batch.Settings(s.options), out_dir=out, in_place=in_place,
+                                     backup=backup, include=s.include, exclude=s.exclude, workers=jobs,
+                                     force=force, log=changes_log.add,
+                                     on_failure=lambda p, why: _error(f"{p}: {why}"))
+    except OSError as exc:
+        raise CliError(f"{exc.filename or out}: cannot write: {exc.strerror or exc}") from None
+    return _batch_end("fix", summary, quiet)
+
+
 @app.command()
 def fix(
-    path: str = typer.Argument(..., metavar="PATH", help="File to repair, or - for standard input."),
+    path: str = typer.Argument(..., metavar="PATH",
+                               help="File to repair, a folder (with --out or --in-place), or - for "
+                                    "standard input."),
     output: Optional[str] = typer.Option(None, "--output", "-o", metavar="FILE",
                                          help="Write the repaired text to FILE (atomically) "
                                               "instead of standard output."),
@@ -235,15 +312,32 @@ def fix(
                                            "ends with .jsonl."),
     diff: bool = typer.Option(False, "--diff",
                               help="Print a unified diff instead of the text; write no files."),
-    min_confidence: float = _MIN_CONFIDENCE,
+    min_confidence: Optional[float] = _RUN_MIN_CONFIDENCE,
     lexicon: List[str] = _LEXICON,
     select: Optional[List[str]] = _SELECT,
     ignore: Optional[List[str]] = _IGNORE,
+    ignore_words: Optional[str] = _IGNORE_WORDS,
+    out: Optional[str] = typer.Option(None, "--out", metavar="OUT_DIR",
+                                      help="PATH is a folder: write the repaired tree under OUT_DIR. "
+                                           "A rerun skips the files that are up to date."),
+    include: Optional[List[str]] = _INCLUDE,
+    exclude: Optional[List[str]] = _EXCLUDE,
+    jobs: int = _JOBS,
+    force: bool = typer.Option(False, "--force", help="With --out: redo every file, up to date or not."),
+    config: Optional[str] = _CONFIG,
+    isolated: bool = _ISOLATED,
+    quiet: bool = _QUIET,
 ) -> None:
-    """Repair a text: print it, or write it to a file, with an optional change log.
+    """Repair a text, or a folder of them, with an optional change log.
 
     The output is byte for byte the input outside the edited words: encoding
     (UTF-8), BOM, line endings and a missing final newline are kept.
+
+    With a folder, every file --include matches (default: *.txt *.text *.md
+    *.markdown *.rst) is repaired into the same place under --out OUT_DIR, or
+    rewritten with --in-place; hidden files and folders are skipped.  The log
+    is then one JSONL file for the run.  A file that cannot be read is reported
+    (PATH: reason) and the others go on; the exit status is then 1.
 
     \b
     Examples:
@@ -252,6 +346,10 @@ def fix(
       repair fix article.txt --in-place --backup --log article.jsonl
       repair fix article.txt --lexicon my_farm.tsv
       repair fix scraped.txt --select artifact --ignore artifact.furniture
+      repair fix article.txt --ignore-words names.txt
+      repair fix corpus/ --out clean/ -j 2 --log changes.jsonl
+      repair fix corpus/ --out clean/ --exclude drafts --include '*.txt'
+      repair fix corpus/ --in-place --backup
       cat spun.txt | repair fix - > clean.txt
     """
     if in_place and path == "-":
@@ -262,11 +360,23 @@ def fix(
         raise CliError("--backup only makes sense with --in-place")
     if diff and (output is not None or in_place or log is not None):
         raise CliError("--diff writes nothing; it cannot be combined with --output, --in-place or --log")
+    folder = path != "-" and os.path.isdir(path)
+    if folder and (diff or output is not None):
+        raise CliError(f"{path} is a folder: {'--diff' if diff else '--output'} works on one file; "
+                       "use --out OUT_DIR")
+    if not folder and out is not None:
+        raise CliError("--out OUT_DIR is for a folder; for one file use --output FILE")
 
-    lexicons = _lexicons(lexicon)
-    rules = _rules(select, ignore)
+    s = _settings([path], config, isolated, min_confidence, lexicon, select, ignore, ignore_words,
+                  include, exclude)
+    if folder:
+        raise typer.Exit(_fix_folder(path, s, out=out, in_place=in_place, backup=backup, log=log,
+                                     jobs=jobs, force=force, quiet=quiet))
+    from .pipeline import fix_and_explain
+
     text = read_text(path)
-    result = _run_pipeline(text, min_confidence, lexicons, rules)
+    result = fix_and_explain(text, s.options)
+    min_confidence = s.options.min_confidence
     name = display_name(path)
 
     if diff:
@@ -288,20 +398,28 @@ def fix(
 
 
 class Format(str, enum.Enum):
-    text = "text"
+    concise = "concise"
+    text = "text"  # the old name of concise
+    full = "full"
     json = "json"
     jsonl = "jsonl"
+    languagetool = "languagetool"
+    sarif = "sarif"
+    github = "github"
 
 
 @app.command()
 def check(
     paths: List[str] = typer.Argument(..., metavar="PATH",
-                                      help="Files to check, or - for standard input."),
-    format: Format = typer.Option(Format.text, "--format", "-f",
-                                  help="text: path:line:col: \"old\" -> \"new\" (confidence) rule; "
-                                       "json: one {path, changes} object (an array of them for "
-                                       "several files); jsonl: one change per line with its path."),
-    min_confidence: float = _MIN_CONFIDENCE,
+                                      help="Files or folders to check, or - for standard input."),
+    format: Format = typer.Option(Format.concise, "--format", "--output-format", "-f",
+                                  help="concise (or text): path:line:col: \"old\" -> \"new\" (confidence) "
+                                       "rule; full: also the line, the span underlined and the reason; "
+                                       "json: one {path, changes} object (an array for several files); "
+                                       "jsonl: one change per line with its path; languagetool: "
+                                       "LanguageTool's /v2/check response (UTF-16 offsets); sarif: a "
+                                       "SARIF 2.1.0 log; github: GitHub Actions ::warning lines."),
+    min_confidence: Optional[float] = _RUN_MIN_CONFIDENCE,
     lexicon: List[str] = _LEXICON,
     select: Optional[List[str]] = _SELECT,
     ignore: Optional[List[str]] = _IGNORE,
@@ -309,12 +427,24 @@ def check(
                                help="Print each text's document spin score instead of its edits: "
                                     "PATH<TAB>score, the expected share of its words that are spun "
                                     "(0 for clean prose; SpinBot output scores about 0.1-0.2)."),
+    ignore_words: Optional[str] = _IGNORE_WORDS,
+    include: Optional[List[str]] = _INCLUDE,
+    exclude: Optional[List[str]] = _EXCLUDE,
+    jobs: int = _JOBS,
+    config: Optional[str] = _CONFIG,
+    isolated: bool = _ISOLATED,
+    quiet: bool = _QUIET,
 ) -> None:
     """List the edits `fix` would make, without making them.
 
+    A folder is walked as `fix` walks it (--include, --exclude, hidden files
+    and folders skipped) and a summary goes to standard error.
+
     Exit status: 0 when nothing is at or above the threshold, 1 when something
-    is, 2 when an input cannot be read (the other files are still checked).
-    With --score the exit status is the same; only the output changes.
+    is or a file found in a folder cannot be read, 2 when a file named on the
+    command line cannot be read (the other files are still checked) or on a
+    usage error.  With --score the exit status is the same; only the output
+    changes.
 
     \b
     Examples:
@@ -324,35 +454,40 @@ def check(
       repair check article.txt --lexicon my_farm.tsv
       repair check scraped/*.txt --select artifact.mojibake,artifact.entity
       repair check scraped/*.txt --score | sort -t$'\t' -k2 -gr | head
+      repair check corpus/ -j 2 --format full
+      repair check corpus/ --format sarif > repair.sarif
+      repair check docs/ --format github        # annotations in a GitHub workflow
       cat spun.txt | repair check -
     """
-    from .render import render, render_json_many
+    from . import batch
+    from .formats import Report
 
-    lexicons = _lexicons(lexicon)
-    rules = _rules(select, ignore)
-    found = failed = False
-    many_json = format is Format.json and len(paths) > 1
-    collected = []
-    for path in paths:
-        name = display_name(path)
-        try:
-            text = read_text(path)
-        except InputError as exc:
-            _error(str(exc))
-            failed = True
-            continue
-        result = _run_pipeline(text, min_confidence, lexicons, rules)
-        changes = result.changes
-        found = found or bool(changes)
-        if score:
-            write_stdout(f"{name}\t{result.spin_score:.4f}\n")
-        elif many_json:
-            collected.append((name, changes))
-        else:
-            write_stdout(render(format.value, name, text, changes))
-    if many_json and not score:
-        write_stdout(render_json_many(collected))
-    raise typer.Exit(EXIT_USAGE if failed else EXIT_FOUND if found else EXIT_OK)
+    s = _settings(paths, config, isolated, min_confidence, lexicon, select, ignore, ignore_words,
+                  include, exclude)
+    folders = any(p != "-" and os.path.isdir(p) for p in paths)
+    report = Report(format.value, many=len(paths) > 1 or folders)
+    todo, notes = batch.check_jobs(paths, s.include, s.exclude, read_stdin=lambda: read_text("-"))
+    summary = batch.Summary("check", files=len(todo), notes=notes)
+    found = named_failed = False
+    t0 = time.monotonic()
+    bar = sys.stderr.isatty() and not sys.stdout.isatty() and folders
+    with batch.progress(len(todo), "repair check", bar) as advance:
+        for job, r in zip(todo, batch.run(todo, batch.Settings(s.options), jobs)):
+            summary.add(r)
+            advance(r.words)
+            if not r.ok:
+                _error(f"{r.path}: {r.reason}")
+                report.failure(r.path, r.reason)
+                named_failed = named_failed or job.explicit
+                continue
+            found = found or bool(r.changes)
+            write_stdout(f"{r.path}\t{r.spin_score:.4f}\n" if score else report.add(r.path, r.text, r.changes))
+    if not score:
+        write_stdout(report.finish())
+    summary.seconds = time.monotonic() - t0
+    code = _batch_end("check", summary, quiet or not folders)
+    raise typer.Exit(EXIT_INTERNAL if summary.internal else EXIT_USAGE if named_failed
+                     else EXIT_FOUND if found or code else EXIT_OK)
 
 
 @app.command()

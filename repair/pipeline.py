@@ -8,9 +8,11 @@ repair (a word on a deleted duplicate line) are dropped.
 from __future__ import annotations
 
 import bisect
+import functools
 from dataclasses import dataclass, field, replace
 
 from .changes import Change, apply_changes
+from .ignores import filter_changes, word_matcher
 
 __all__ = ["Options", "Result", "DEFAULT_THRESHOLD", "SPIN_RULES", "fix_and_explain", "check", "fix", "rule_table",
            "selected_rules"]
@@ -25,6 +27,7 @@ class Options:
     lexicons: tuple[str, ...] = ()  # user lexicon files (TSV), on top of the bundled ones
     select: tuple[str, ...] | None = None  # rule ids or prefixes ("spin", "artifact.space"); None: the defaults
     ignore: tuple[str, ...] = ()  # rule ids or prefixes left out
+    ignore_words: frozenset[str] = frozenset()  # wordings never edited (lower case; see repair/ignores.py)
 
 
 SPIN_RULES = {  # id -> description; both on by default
@@ -64,12 +67,22 @@ def _options(options: Options | None, overrides: dict) -> Options:
     return replace(options or Options(), **overrides)
 
 
-def fix_and_explain(text: str, options: Options | None = None, **overrides) -> Result:
-    """Repair ``text``; return the repaired text with the change log that produced it."""
+def fix_and_explain(text: str, options: Options | None = None, *, suggest=None, **overrides) -> Result:
+    """Repair ``text``; return the repaired text with the change log that produced it.
+
+    Changes on lines marked ``repair: ignore`` (or after ``repair: ignore-next-line``) and
+    changes of an ignored word (``Options.ignore_words``) are dropped before anything is
+    applied, so the log holds only what was kept.  ``suggest`` replaces the engine's
+    proposal step, ``(text, Options) -> (changes, spin rate)``; batch workers pass it on
+    (tests use it to run a stand-in engine)."""
     opts = _options(options, overrides)
-    suggestions, spin_rate = _suggest(text, opts)
+    suggestions, spin_rate = (suggest or _suggest)(text, opts)
+    suggestions = filter_changes(text, suggestions, matcher=_word_matcher(opts.ignore_words))
     applied = [c for c in suggestions if c.confidence >= opts.min_confidence]
     return Result(apply_changes(text, applied), applied, suggestions, spin_rate)
+
+
+_word_matcher = functools.lru_cache(maxsize=8)(word_matcher)
 
 
 def check(text: str, options: Options | None = None, **overrides) -> list[Change]:

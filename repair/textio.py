@@ -18,7 +18,7 @@ import sys
 import tempfile
 from typing import BinaryIO
 
-__all__ = ["InputError", "STDIN_NAME", "display_name", "read_text", "read_file", "decode",
+__all__ = ["InputError", "STDIN_NAME", "display_name", "read_text", "read_file", "read_bytes", "decode",
            "write_atomic", "write_bytes_atomic", "write_stdout"]
 
 STDIN_NAME = "<stdin>"
@@ -65,6 +65,12 @@ def read_file(path: str | os.PathLike) -> str:
     """Read the file at ``path`` as exact UTF-8 text (``"-"`` is a file name here)."""
     name = os.fspath(path)
     return decode(_read_file(name), name)
+
+
+def read_bytes(path: str | os.PathLike) -> bytes:
+    """The bytes of the file at ``path``; :class:`InputError` (one line) when it cannot be
+    read.  :func:`decode` turns them into text, as :func:`read_file` does."""
+    return _read_file(os.fspath(path))
 
 
 def _read_file(path: str) -> bytes:

@@ -1,0 +1,203 @@
+"""Configuration files: ``[tool.repair]`` in ``pyproject.toml``, or ``repair.toml``.
+
+As ruff finds its settings, :func:`discover` walks up from the input's folder (from the
+current directory for standard input) and takes the first of, in each folder,
+``.repair.toml``, ``repair.toml`` (top-level keys) or a ``pyproject.toml`` that has a
+``[tool.repair]`` table (a ``pyproject.toml`` without one is passed over).  One
+configuration applies to a whole run; files further down a batch's tree are not read.
+
+Keys (all optional)::
+
+    min-confidence = 0.7                      # the threshold, 0..1
+    select = ["spin", "artifact"]             # rules to run (ids or prefixes)
+    ignore = ["artifact.furniture"]           # rules to leave out
+    lexicons = ["farm.tsv"]                   # extra spin lexicons
+    ignore-words = "ignore-words.txt"         # words never edited, one a line
+    include = ["*.txt", "*.md"]               # batch: files to take from a folder
+    exclude = ["drafts", "*.orig.txt"]        # batch: files and folders to leave out
+
+Paths are relative to the configuration file's folder.  A command-line option replaces
+the configuration's value for that key.  An unknown key, a wrong type or unparsable TOML
+is a :class:`ConfigError` whose message names the file (and the key).
+"""
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+__all__ = ["Config", "ConfigError", "CONFIG_NAMES", "KEYS", "Resolved", "discover", "load", "find_config",
+           "config_start", "resolve"]
+
+CONFIG_NAMES = (".repair.toml", "repair.toml", "pyproject.toml")  # in order of precedence
+KEYS = ("min-confidence", "select", "ignore", "lexicons", "ignore-words", "include", "exclude")
+
+
+class ConfigError(Exception):
+    """A configuration file that cannot be used; ``str(exc)`` is one line naming it."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """The settings of one configuration file (None or empty: not set there)."""
+    path: str | None = None  # the file they came from; None for no configuration
+    min_confidence: float | None = None
+    select: tuple[str, ...] | None = None
+    ignore: tuple[str, ...] | None = None
+    lexicons: tuple[str, ...] = ()  # absolute paths
+    ignore_words: str | None = None  # absolute path
+    include: tuple[str, ...] | None = None
+    exclude: tuple[str, ...] | None = None
+
+
+def find_config(start: str | os.PathLike) -> str | None:
+    """The configuration file that applies to ``start`` (a file or folder), or None."""
+    here = Path(os.path.abspath(start))
+    if not here.is_dir():
+        here = here.parent
+    for folder in (here, *here.parents):
+        for name in CONFIG_NAMES:
+            candidate = folder / name
+            if candidate.is_file() and (name != "pyproject.toml" or _has_tool_table(candidate)):
+                return str(candidate)
+    return None
+
+
+def discover(start: str | os.PathLike) -> Config:
+    """The configuration for inputs at ``start``: :func:`load` of :func:`find_config`, or an
+    empty :class:`Config` when there is none."""
+    path = find_config(start)
+    return load(path) if path is not None else Config()
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        with open(path, "rb") as f:
+            return tomllib.load(f)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+
+
+def _has_tool_table(path: Path) -> bool:
+    try:
+        data = _read_toml(path)
+    except ConfigError:
+        return True  # let load() report it rather than silently looking further up
+    return isinstance(data.get("tool"), dict) and "repair" in data["tool"]
+
+
+def load(path: str | os.PathLike) -> Config:
+    """Read one configuration file: ``[tool.repair]`` of a ``pyproject.toml``, the top-level
+    keys of any other file."""
+    p = Path(path)
+    if p.is_dir():
+        raise ConfigError(f"{p}: is a directory, not a configuration file")
+    if not p.exists():
+        raise ConfigError(f"{p}: no such file")
+    data = _read_toml(p)
+    where = f"{p}"
+    if p.name == "pyproject.toml":
+        table = data.get("tool", {}).get("repair", {}) if isinstance(data.get("tool"), dict) else {}
+        where = f"{p}: [tool.repair]"
+    else:
+        table = data
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where}: must be a table")
+    unknown = [k for k in table if k not in KEYS]
+    if unknown:
+        raise ConfigError(f"{where}: unknown option {unknown[0]!r} "
+                          f"(known: {', '.join(KEYS)})")
+    base = p.resolve().parent
+    values: dict[str, Any] = {}
+    if "min-confidence" in table:
+        x = table["min-confidence"]
+        if isinstance(x, bool) or not isinstance(x, (int, float)) or not 0.0 <= x <= 1.0:
+            raise ConfigError(f"{where}: min-confidence: must be a number between 0 and 1, got {x!r}")
+        values["min_confidence"] = float(x)
+    for key in ("select", "ignore", "include", "exclude"):
+        if key in table:
+            values[key] = _strings(table[key], key, where, split_commas=key in ("select", "ignore"))
+    if "lexicons" in table:
+        values["lexicons"] = tuple(str(base / s) for s in _strings(table["lexicons"], "lexicons", where))
+    if "ignore-words" in table:
+        x = table["ignore-words"]
+        if not isinstance(x, str) or not x.strip():
+            raise ConfigError(f"{where}: ignore-words: must be a file path (a string), got {x!r}")
+        values["ignore_words"] = str(base / x)
+    return Config(path=str(p), **values)
+
+
+def _strings(value: Any, key: str, where: str, *, split_commas: bool = False) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}: {key}: must be a list of strings, got {value!r}")
+    if split_commas:
+        value = [v for item in value for v in item.split(",")]
+    return tuple(v.strip() for v in value if v.strip())
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """The settings of a run: the command line over the configuration file."""
+    options: "Options"
+    include: tuple[str, ...]
+    exclude: tuple[str, ...]
+    config: str | None  # the configuration file used, if any
+
+
+def config_start(paths: list[str]) -> str:
+    """Where to look for a configuration: the folder holding every input path (a folder
+    given is its own start), the current directory for standard input alone."""
+    real = [os.path.abspath(p) for p in paths if p != "-"]
+    if not real:
+        return os.getcwd()
+    folders = [p if os.path.isdir(p) else os.path.dirname(p) for p in real]
+    return os.path.commonpath(folders)
+
+
+def resolve(cfg: Config, *, min_confidence: float | None = None, select: tuple[str, ...] | None = None,
+            ignore: tuple[str, ...] | None = None, lexicons: tuple[str, ...] = (),
+            ignore_words: str | None = None, include: tuple[str, ...] | None = None,
+            exclude: tuple[str, ...] | None = None) -> Resolved:
+    """Merge command-line values (None or empty: not given) over ``cfg``.
+
+    Every value given on the command line replaces the configuration's.  Rules are checked
+    here (an unknown one is a :class:`ConfigError` naming the file it came from) and the
+    ignore-word list is read; lexicon files are left to the caller to check."""
+    from .ignores import read_word_list
+    from .pipeline import DEFAULT_THRESHOLD, Options, selected_rules
+    from .textio import InputError
+
+    where = f"{cfg.path}: " if cfg.path else ""
+    sel = select if select is not None else cfg.select
+    ign = ignore if ignore is not None else (cfg.ignore or ())
+    try:
+        selected_rules(sel, ign)
+    except ValueError as exc:
+        from_config = (select is None and cfg.select is not None) or (ignore is None and cfg.ignore)
+        raise ConfigError(f"{where if from_config else ''}{exc}") from None
+    words_path = ignore_words if ignore_words is not None else cfg.ignore_words
+    words: frozenset[str] = frozenset()
+    if words_path is not None:
+        try:
+            words = read_word_list(words_path)
+        except InputError as exc:
+            raise ConfigError(f"ignore-words: {exc}") from None
+    options = Options(min_confidence=min_confidence if min_confidence is not None
+                      else cfg.min_confidence if cfg.min_confidence is not None else DEFAULT_THRESHOLD,
+                      lexicons=tuple(lexicons) or cfg.lexicons, select=sel, ignore=tuple(ign),
+                      ignore_words=words)
+    from .batch import DEFAULT_INCLUDE
+
+    return Resolved(options, include or cfg.include or DEFAULT_INCLUDE, exclude or cfg.exclude or (),
+                    cfg.path)

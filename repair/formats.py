@@ -1,0 +1,331 @@
+"""Output formats of ``repair check``: what editors, CI systems and other tools read.
+
+=============== ===================================================================
+``concise``     ``path:line:col: "old" -> "new" (0.93) rule``, one line a change (``text``
+                is another name for it)
+``full``        the same line, then the input line with the span underlined, the
+                replacement and the reason
+``json``        ``{"path", "changes"}`` (an array of them for several inputs)
+``jsonl``       one change a line, with its ``path``
+``languagetool`` LanguageTool's ``/v2/check`` response (``software``, ``language``,
+                ``matches``), plus a ``path``; an array for several inputs.  Offsets and
+                lengths count UTF-16 code units, as LanguageTool's do, in the text
+                without its byte-order mark
+``sarif``       one SARIF 2.1.0 log (code scanning, IDE viewers): the rules, one result
+                a change with its region and a fix; columns count code points
+                (``columnKind`` says so)
+``github``      GitHub Actions workflow commands, ``::warning file=…,line=…::message``,
+                which annotate a pull request's diff
+=============== ===================================================================
+
+Lines and columns are 1-based; a column counts code points (a CRLF ends a line once, a
+BOM is not a column), and an end column is the one just after the span.  A
+:class:`Report` takes one input at a time and returns what to print now; formats that
+make one document of all inputs (``json``, ``languagetool``, ``sarif``) print it at
+:meth:`Report.finish`.
+"""
+from __future__ import annotations
+
+import bisect
+import json
+import os
+import re
+import unicodedata
+import urllib.parse
+from pathlib import Path
+from typing import Sequence
+
+from .changes import Change
+from .render import LineIndex, render_json, render_json_many, render_jsonl, render_text
+
+__all__ = ["FORMATS", "ALIASES", "Report", "Utf16Index", "languagetool_response", "sarif_log",
+           "github_lines", "full_text"]
+
+FORMATS = ("concise", "full", "json", "jsonl", "languagetool", "sarif", "github")
+ALIASES = {"text": "concise"}
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+_BOM = "\ufeff"
+
+
+def _tool_version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+def _rule_descriptions() -> dict[str, str]:
+    from .pipeline import rule_table
+
+    return {rid: desc for rid, (desc, _) in rule_table().items()}
+
+
+def _quote(s: str) -> str:
+    return json.dumps(s, ensure_ascii=False)
+
+
+def _message(c: Change) -> str:
+    """``"old" -> "new" (0.93): reason`` in one line."""
+    reason = " ".join(c.reason.split())
+    return f"{_quote(c.old)} -> {_quote(c.new)} ({c.confidence:.2f})" + (f": {reason}" if reason else "")
+
+
+# --- full: the line, underlined ------------------------------------------------------------
+
+def _width(ch: str) -> int:
+    if ch == _BOM or unicodedata.combining(ch) or unicodedata.category(ch) in ("Cf", "Cc"):
+        return 0
+    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+
+
+def _pad(s: str) -> str:
+    """Blank space as wide as ``s`` on a terminal (tabs kept as tabs)."""
+    return "".join("\t" if ch == "\t" else " " * _width(ch) for ch in s)
+
+
+_WINDOW = 60  # code points of a long line shown either side of the span
+
+
+def full_text(path: str, text: str, changes: Sequence[Change]) -> str:
+    """Each change as its concise line, the input line with ``^^^`` under the span and the
+    replacement, and its reason.  Long lines are cut to the span and 60 characters either side."""
+    index = LineIndex(text)
+    starts = [0] + [m.end() for m in re.finditer("\n", text)]
+    out = []
+    for c in changes:
+        line_no, col = index.position(c.start)
+        s = starts[line_no - 1]
+        e = starts[line_no] if line_no < len(starts) else len(text)
+        line = text[s:e].rstrip("\n").rstrip("\r")
+        a = c.start - s
+        b = max(a, min(c.end - s, len(line)))
+        if line_no == 1 and line.startswith(_BOM):
+            line, a, b = line[1:], max(0, a - 1), max(0, b - 1)
+        lo, hi = max(0, a - _WINDOW), min(len(line), b + _WINDOW)
+        shown = ("…" if lo else "") + line[lo:hi] + ("…" if hi < len(line) else "")
+        before = ("…" if lo else "") + line[lo:a]
+        carets = "^" * max(1, sum(_width(ch) for ch in line[a:b]))
+        gutter = " " * len(str(line_no))
+        new = _quote(c.new) if c.new else "(delete)"
+        rule = f" {c.rule}" if c.rule else ""
+        out.append(f"{path}:{line_no}:{col}: {_quote(c.old)} -> {_quote(c.new)} ({c.confidence:.2f}){rule}\n"
+                   f"{gutter} |\n{line_no} | {shown}\n{gutter} | {_pad(before)}{carets} {new}\n")
+        if c.reason.strip():
+            out.append(f"{gutter} = {' '.join(c.reason.split())}\n")
+        out.append("\n")
+    return "".join(out)
+
+
+# --- languagetool --------------------------------------------------------------------------
+
+class Utf16Index:
+    """Code-point offset -> UTF-16 code-unit offset, in the text without its BOM."""
+
+    def __init__(self, text: str):
+        self._astral = [m.start() for m in re.finditer("[\U00010000-\U0010FFFF]", text)]
+        self._bom = text.startswith(_BOM)
+
+    def offset(self, i: int) -> int:
+        return i + bisect.bisect_left(self._astral, i) - (1 if self._bom and i > 0 else 0)
+
+
+_CONTEXT = 40  # code points either side of a match, as LanguageTool's default context
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+|\n")
+
+
+def _category(rule: str) -> dict:
+    prefix = rule.split(".", 1)[0]
+    names = {"spin": "Spun wording", "artifact": "Scrape and translation artifacts"}
+    return {"id": prefix.upper(), "name": names.get(prefix, prefix.capitalize())}
+
+
+def _sentence(text: str, start: int, end: int) -> str:
+    s = 0
+    for m in _SENTENCE_END.finditer(text, max(0, start - 2000), start):
+        s = m.end()
+    m = _SENTENCE_END.search(text, end)
+    e = m.start() if m else len(text)
+    return text[s:max(e, end)].strip().lstrip(_BOM)
+
+
+def languagetool_response(text: str, changes: Sequence[Change], descriptions: dict[str, str] | None = None,
+                          language: tuple[str, str] = ("English", "en")) -> dict:
+    """A LanguageTool ``/v2/check`` response for ``text``: one match per change."""
+    descriptions = _rule_descriptions() if descriptions is None else descriptions
+    u16 = Utf16Index(text)
+    base = 1 if text.startswith(_BOM) else 0  # the BOM is not part of the text LanguageTool sees
+    matches = []
+    for c in changes:
+        lo, hi = max(min(base, c.start), c.start - _CONTEXT), min(len(text), c.end + _CONTEXT)
+        head = "..." if lo > base else ""
+        tail = "..." if hi < len(text) else ""
+        ctx = head + re.sub(r"[\r\n\t]", " ", text[lo:hi]) + tail
+        offset, length = u16.offset(c.start), u16.offset(c.end) - u16.offset(c.start)
+        replacements = [c.new] + [k.text for k in c.candidates if k.text not in (c.new, c.old)]
+        desc = descriptions.get(c.rule, c.rule)
+        matches.append({
+            "message": _message(c),
+            "shortMessage": _category(c.rule)["name"],
+            "replacements": [{"value": v} for v in replacements[:5]],
+            "offset": offset,
+            "length": length,
+            "context": {"text": ctx, "offset": len(head) + _u16len(text[lo:c.start]), "length": length},
+            "sentence": _sentence(text, c.start, c.end),
+            "type": {"typeName": "Hint"},
+            "rule": {"id": c.rule, "description": desc, "issueType": "style", "category": _category(c.rule)},
+            "ignoreForIncompleteSentence": False,
+            "contextForSureMatch": 0,
+        })
+    name, code = language
+    return {
+        "software": {"name": "repair", "version": _tool_version(), "buildDate": None, "apiVersion": 1,
+                     "premium": False, "status": ""},
+        "warnings": {"incompleteResults": False},
+        "language": {"name": name, "code": code,
+                     "detectedLanguage": {"name": name, "code": code, "confidence": 1.0}},
+        "matches": matches,
+    }
+
+
+def _u16len(s: str) -> int:
+    return len(s.encode("utf-16-le")) // 2
+
+
+# --- sarif ---------------------------------------------------------------------------------
+
+def _uri(path: str) -> str:
+    if os.path.isabs(path):
+        return Path(path).as_uri()
+    return urllib.parse.quote(path.replace(os.sep, "/"), safe="/")
+
+
+def _region(index: LineIndex, c: Change) -> dict:
+    line, col = index.position(c.start)
+    end_line, end_col = index.position(c.end)
+    return {"startLine": line, "startColumn": col, "endLine": end_line, "endColumn": end_col}
+
+
+def sarif_log(files: Sequence[tuple[str, str, Sequence[Change]]], failures: Sequence[tuple[str, str]] = (),
+              descriptions: dict[str, str] | None = None) -> dict:
+    """One SARIF 2.1.0 log of ``files`` (path, text, changes): a run whose driver lists every
+    rule, one result per change, and a notification per input that could not be read."""
+    descriptions = dict(_rule_descriptions() if descriptions is None else descriptions)
+    for _, _, changes in files:
+        for c in changes:
+            descriptions.setdefault(c.rule, c.rule)
+    rule_ids = list(descriptions)
+    rule_index = {rid: i for i, rid in enumerate(rule_ids)}
+    rules = [{"id": rid, "name": rid, "shortDescription": {"text": descriptions[rid]},
+              "defaultConfiguration": {"level": "warning"}} for rid in rule_ids]
+    results = []
+    for path, text, changes in files:
+        index = LineIndex(text)
+        location = {"uri": _uri(path)}
+        for c in changes:
+            region = _region(index, c)
+            results.append({
+                "ruleId": c.rule,
+                "ruleIndex": rule_index[c.rule],
+                "level": "warning",
+                "message": {"text": _message(c)},
+                "locations": [{"physicalLocation": {"artifactLocation": location,
+                                                    "region": {**region, "snippet": {"text": c.old}}}}],
+                "fixes": [{"description": {"text": f"Replace with {_quote(c.new)}"},
+                           "artifactChanges": [{"artifactLocation": location, "replacements": [
+                               {"deletedRegion": region, "insertedContent": {"text": c.new}}]}]}],
+                "properties": {"confidence": round(c.confidence, 4)},
+            })
+    notifications = [{"level": "error", "message": {"text": reason},
+                      "locations": [{"physicalLocation": {"artifactLocation": {"uri": _uri(path)}}}]}
+                     for path, reason in failures]
+    version = _tool_version()
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "repair", "version": version, "semanticVersion": version,
+                                "rules": rules}},
+            "invocations": [{"executionSuccessful": not failures,
+                             "toolExecutionNotifications": notifications}],
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }],
+    }
+
+
+# --- github --------------------------------------------------------------------------------
+
+def _gh_property(s: str) -> str:
+    return (s.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+            .replace(":", "%3A").replace(",", "%2C"))
+
+
+def _gh_data(s: str) -> str:
+    return s.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def github_lines(path: str, text: str, changes: Sequence[Change]) -> str:
+    """One ``::warning`` workflow command per change."""
+    index = LineIndex(text)
+    out = []
+    for c in changes:
+        r = _region(index, c)
+        props = (f"file={_gh_property(path)},line={r['startLine']},col={r['startColumn']},"
+                 f"endLine={r['endLine']},endColumn={r['endColumn']},title={_gh_property(c.rule or 'repair')}")
+        out.append(f"::warning {props}::{_gh_data(_message(c))}\n")
+    return "".join(out)
+
+
+# --- a report over several inputs ------------------------------------------------------------
+
+class Report:
+    """Renders ``repair check`` results in ``fmt`` one input at a time.
+
+    ``many``: several inputs (a folder, or more than one path) were given, so ``json`` and
+    ``languagetool`` print an array even when only one input could be read."""
+
+    def __init__(self, fmt: str, *, many: bool = False):
+        fmt = ALIASES.get(fmt, fmt)
+        if fmt not in FORMATS:
+            raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+        self.fmt, self.many = fmt, many
+        self._files: list[tuple[str, str, Sequence[Change]]] = []
+        self._failures: list[tuple[str, str]] = []
+        self._objects: list[dict] = []
+
+    def add(self, path: str, text: str, changes: Sequence[Change]) -> str:
+        """Take one input's changes; return the text to print now."""
+        f = self.fmt
+        if f == "concise":
+            return render_text(path, text, changes)
+        if f == "full":
+            return full_text(path, text, changes)
+        if f == "jsonl":
+            return render_jsonl(path, text, changes)
+        if f == "github":
+            return github_lines(path, text, changes)
+        if f == "json":
+            if not self.many:
+                return render_json(path, text, changes)
+            self._files.append((path, "", changes))
+        elif f == "languagetool":
+            response = {"path": path, **languagetool_response(text, changes)}
+            if not self.many:
+                return json.dumps(response, ensure_ascii=False, indent=1) + "\n"
+            self._objects.append(response)
+        elif f == "sarif":
+            self._files.append((path, text, changes))
+        return ""
+
+    def failure(self, path: str, reason: str) -> None:
+        """Note an input that could not be checked (SARIF reports it as a notification)."""
+        self._failures.append((path, reason))
+
+    def finish(self) -> str:
+        """The text to print after the last input."""
+        if self.fmt == "json" and self.many:
+            return render_json_many([(p, cs) for p, _, cs in self._files])
+        if self.fmt == "languagetool" and self.many:
+            return json.dumps(self._objects, ensure_ascii=False, indent=1) + "\n"
+        if self.fmt == "sarif":
+            return json.dumps(sarif_log(self._files, self._failures), ensure_ascii=False, indent=1) + "\n"
+        return ""

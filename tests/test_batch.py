@@ -1,0 +1,470 @@
+"""Batch runs (repair/batch.py and `repair fix DIR` / `repair check DIR`), with the fake engine."""
+import hashlib
+import json
+import multiprocessing
+import os
+import stat
+
+import pytest
+
+import fake_engine
+from conftest import run_module
+from repair import batch
+from repair.changes import apply_changes, changes_from_json, revert_changes
+from repair.pipeline import Options
+from repair.textio import InputError
+from test_cli import assert_one_error_line, invoke
+
+SPUN = "\ufeffThe spy company said\r\nthe big company\r\ncaf\u00e9 company"  # BOM, CRLF, no final newline
+FIXED = SPUN.replace("company", "agency")
+
+
+def tree_state(root, skip=()):
+    """{relative path: sha256 (or link target)} of every file, folder and link under root."""
+    state = {}
+    for folder, dirs, files in os.walk(root):
+        rel_folder = os.path.relpath(folder, root)
+        if any(rel_folder == s or rel_folder.startswith(s + os.sep) for s in skip):
+            dirs[:] = []
+            continue
+        for name in dirs + files:
+            path = os.path.join(folder, name)
+            rel = os.path.relpath(path, root)
+            if rel in skip:
+                continue
+            if os.path.islink(path):
+                state[rel] = "-> " + os.readlink(path)
+            elif os.path.isfile(path):
+                with open(path, "rb") as f:
+                    state[rel] = hashlib.sha256(f.read()).hexdigest()
+            else:
+                state[rel] = "dir"
+    return state
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    """A tree with every kind of file a batch meets; returns (root, outside file)."""
+    root = tmp_path / "in"
+    (root / "sub" / "deep").mkdir(parents=True)
+    (root / "a.txt").write_bytes(b"the spy company said\n")
+    (root / "sub" / "spun.txt").write_bytes(SPUN.encode())
+    (root / "sub" / "deep" / "clean.md").write_bytes(b"Nothing to see.\n")
+    (root / "empty.txt").write_bytes(b"")
+    (root / "binary.txt").write_bytes(b"company\x00\x01")
+    (root / "latin1.txt").write_bytes(b"caf\xe9 company\n")
+    (root / "crlf.txt").write_bytes(b"one company\r\ntwo\r\n")
+    (root / "notes.csv").write_bytes(b"company,1\n")  # not included by default
+    (root / ".git").mkdir()
+    (root / ".git" / "HEAD.txt").write_bytes(b"company\n")
+    (root / ".hidden").mkdir()
+    (root / ".hidden" / "x.txt").write_bytes(b"company\n")
+    (root / ".dotfile.txt").write_bytes(b"company\n")
+    outside = tmp_path / "outside.txt"
+    outside.write_bytes(b"company outside\n")
+    (root / "out_link.txt").symlink_to(outside)
+    (root / "in_link.txt").symlink_to(root / "a.txt")
+    (root / "dir_link").symlink_to(root / "sub", target_is_directory=True)
+    return root, outside
+
+
+# --- walking -------------------------------------------------------------------------------
+
+def test_walk_skips_hidden_links_out_and_linked_folders(corpus):
+    root, _ = corpus
+    w = batch.walk(str(root))
+    assert w.files == ["a.txt", "binary.txt", "crlf.txt", "empty.txt", "in_link.txt", "latin1.txt",
+                       "sub/deep/clean.md", "sub/spun.txt"]
+    assert sorted(w.notes) == [f"{root}/dir_link: skipped: a symlinked folder is not followed",
+                               f"{root}/out_link.txt: skipped: symlink to a file outside {root}"]
+
+
+def test_walk_include_exclude_and_skip(corpus):
+    root, _ = corpus
+    assert batch.walk(str(root), include=["*.csv"]).files == ["notes.csv"]
+    assert batch.walk(str(root), exclude=["sub"]).files[-1] == "latin1.txt"
+    assert batch.walk(str(root), include=["sub/*"]).files == ["sub/deep/clean.md", "sub/spun.txt"]
+    assert "sub/spun.txt" not in batch.walk(str(root), exclude=["sub/*.txt"]).files
+    assert batch.walk(str(root), exclude=["*.txt"]).files == ["sub/deep/clean.md"]
+    assert batch.walk(str(root), skip=[str(root / "sub")]).files[-1] == "latin1.txt"
+
+
+@pytest.mark.parametrize("rel, patterns, hit", [
+    ("a/b/c.txt", ["*.txt"], True), ("a/b/c.txt", ["b"], False), ("a/b", ["b"], True),
+    ("a/b/c.txt", ["a/*.txt"], True), ("a/b/c.txt", ["./a/b/c.txt"], True), ("c.TXT", ["*.txt"], False),
+    ("drafts", ["drafts/"], True), ("x.txt", [""], False),
+])
+def test_matches(rel, patterns, hit):
+    assert batch.matches(rel, patterns) is hit
+
+
+# --- fix_tree: every kind of file, bytes kept, nothing written elsewhere ---------------------
+
+def test_fix_tree_every_kind_of_file(fake_engine_installed, corpus, tmp_path):
+    root, outside = corpus
+    out = tmp_path / "out"
+    before_in, before_all = tree_state(root), tree_state(tmp_path)
+    failures, logged = [], []
+    summary = batch.fix_tree(str(root), batch.Settings(), out_dir=str(out), log=logged.append,
+                             on_failure=lambda p, why: failures.append((p, why)))
+    assert tree_state(root) == before_in  # no input byte changed
+    after = tree_state(tmp_path, skip=("out",))
+    assert after == before_all  # nothing written outside OUT
+    assert sorted(failures) == [(f"{root}/binary.txt", "binary file (NUL byte at offset 7)"),
+                                (f"{root}/latin1.txt", "invalid UTF-8 at byte offset 3")]
+    assert (out / "a.txt").read_bytes() == b"the spy agency said\n"
+    assert (out / "sub" / "spun.txt").read_bytes() == FIXED.encode()  # BOM, CRLF, no final newline
+    assert (out / "crlf.txt").read_bytes() == b"one agency\r\ntwo\r\n"
+    assert (out / "empty.txt").read_bytes() == b""
+    assert (out / "in_link.txt").read_bytes() == b"the spy agency said\n"  # a link inside the tree
+    assert (out / "sub" / "deep" / "clean.md").read_bytes() == b"Nothing to see.\n"
+    assert sorted(tree_state(out)) == sorted(["a.txt", "crlf.txt", "empty.txt", "in_link.txt", "sub",
+                                              "sub/deep", "sub/deep/clean.md", "sub/spun.txt",
+                                              batch.MANIFEST_NAME])
+    assert (summary.files, summary.processed, summary.changed, len(summary.failed)) == (8, 6, 4, 2)
+    assert summary.by_rule == {"fake.spin": 6}
+    assert len(summary.notes) == 2
+    # the results the log gets are exact: applying them to each input gives its output
+    for r in logged:
+        text = open(r.path, "rb").read().decode()
+        out_text = (out / r.rel).read_bytes().decode()
+        assert apply_changes(text, r.changes) == out_text and revert_changes(out_text, r.changes) == text
+
+
+def test_huge_file(fake_engine_installed, tmp_path):
+    root, out = tmp_path / "in", tmp_path / "out"
+    root.mkdir()
+    text = "The spy company said it was fine.\r\n" * 100_000  # 3.5 MB
+    (root / "huge.txt").write_bytes(text.encode())
+    summary = batch.fix_tree(str(root), batch.Settings(), out_dir=str(out))
+    assert summary.words == 700_000 and summary.by_rule["fake.spin"] == 100_000
+    assert (out / "huge.txt").read_bytes() == text.replace("company", "agency").encode()
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0,
+                    reason="root reads a chmod 000 file anyway; test_unreadable_file_simulated covers it")
+def test_unreadable_file(fake_engine_installed, tmp_path):
+    root = tmp_path / "in"
+    root.mkdir()
+    p = root / "locked.txt"
+    p.write_bytes(b"company\n")
+    p.chmod(0)
+    try:
+        failures = []
+        batch.fix_tree(str(root), batch.Settings(), out_dir=str(tmp_path / "out"),
+                       on_failure=lambda path, why: failures.append(why))
+        assert failures == ["permission denied"]
+    finally:
+        p.chmod(0o644)
+
+
+def test_unreadable_file_simulated(fake_engine_installed, tmp_path, monkeypatch):
+    root = tmp_path / "in"
+    root.mkdir()
+    (root / "a.txt").write_bytes(b"company\n")
+    (root / "locked.txt").write_bytes(b"company\n")
+    real = batch.read_bytes
+
+    def read_bytes(path):
+        if str(path).endswith("locked.txt"):
+            raise InputError(f"{path}: permission denied", reason="permission denied")
+        return real(path)
+
+    monkeypatch.setattr(batch, "read_bytes", read_bytes)
+    failures = []
+    s = batch.fix_tree(str(root), batch.Settings(), out_dir=str(tmp_path / "out"),
+                       on_failure=lambda path, why: failures.append((os.path.basename(path), why)))
+    assert failures == [("locked.txt", "permission denied")] and s.processed == 1
+    assert not (tmp_path / "out" / "locked.txt").exists()
+
+
+def test_file_vanishing_after_listing(fake_engine_installed, tmp_path, monkeypatch):
+    root = tmp_path / "in"
+    root.mkdir()
+    (root / "a.txt").write_bytes(b"company\n")
+    (root / "gone.txt").write_bytes(b"company\n")
+    real_walk = batch.walk
+
+    def walk_then_delete(*args, **kw):
+        listing = real_walk(*args, **kw)
+        (root / "gone.txt").unlink()
+        return listing
+
+    monkeypatch.setattr(batch, "walk", walk_then_delete)
+    failures = []
+    s = batch.fix_tree(str(root), batch.Settings(), out_dir=str(tmp_path / "out"),
+                       on_failure=lambda path, why: failures.append(why))
+    assert failures == ["no such file"] and s.processed == 1 and s.files == 2
+
+
+def test_out_dir_inside_the_tree_is_not_walked(fake_engine_installed, tmp_path):
+    root = tmp_path / "in"
+    root.mkdir()
+    (root / "a.txt").write_bytes(b"company\n")
+    out = root / "out"
+    for _ in range(2):  # the second run must not pick up out/a.txt
+        s = batch.fix_tree(str(root), batch.Settings(), out_dir=str(out), force=True)
+        assert s.files == 1
+    assert sorted(os.listdir(out)) == [batch.MANIFEST_NAME, "a.txt"]
+
+
+def test_output_symlink_is_not_followed(fake_engine_installed, tmp_path):
+    root, out = tmp_path / "in", tmp_path / "out"
+    root.mkdir()
+    out.mkdir()
+    (root / "a.txt").write_bytes(b"company\n")
+    victim = tmp_path / "victim.txt"
+    victim.write_bytes(b"keep me\n")
+    (out / "a.txt").symlink_to(victim)
+    failures = []
+    batch.fix_tree(str(root), batch.Settings(), out_dir=str(out), on_failure=lambda p, why: failures.append(why))
+    assert victim.read_bytes() == b"keep me\n"
+    assert len(failures) == 1 and "symlink" in failures[0]
+
+
+def test_out_dir_problems(tmp_path):
+    root = tmp_path / "in"
+    (root / "sub").mkdir(parents=True)
+    assert batch.out_dir_problem(str(root), str(root / "out")) is None
+    assert "is the input folder" in batch.out_dir_problem(str(root), str(root))
+    assert "holds the input folder" in batch.out_dir_problem(str(root / "sub"), str(root))
+    (tmp_path / "file").write_text("x")
+    assert "not a folder" in batch.out_dir_problem(str(root), str(tmp_path / "file"))
+
+
+def test_in_place_with_backup(fake_engine_installed, tmp_path):
+    root = tmp_path / "in"
+    root.mkdir()
+    (root / "spun.txt").write_bytes(SPUN.encode())
+    (root / "spun.txt").chmod(0o640)
+    clean = root / "clean.txt"
+    clean.write_bytes(b"fine\n")
+    before = clean.stat()
+    s = batch.fix_tree(str(root), batch.Settings(), in_place=True, backup=True)
+    assert s.processed == 2 and s.changed == 1
+    assert (root / "spun.txt").read_bytes() == FIXED.encode()
+    assert stat.S_IMODE((root / "spun.txt").stat().st_mode) == 0o640
+    assert (root / "spun.txt.bak").read_bytes() == SPUN.encode()
+    after = clean.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    assert sorted(os.listdir(root)) == ["clean.txt", "spun.txt", "spun.txt.bak"]
+
+
+# --- resuming ---------------------------------------------------------------------------------
+
+@pytest.fixture
+def counting_engine(monkeypatch):
+    import repair.pipeline
+
+    calls = []
+
+    def suggest(text, opts):
+        calls.append(text)
+        return fake_engine.suggest(text, opts)
+
+    monkeypatch.setattr(repair.pipeline, "_suggest", suggest)
+    return calls
+
+
+def test_resume_skips_up_to_date_outputs(counting_engine, tmp_path):
+    root, out = tmp_path / "in", tmp_path / "out"
+    root.mkdir()
+    for i in range(5):
+        (root / f"f{i}.txt").write_bytes(f"file {i}: the company\n".encode())
+
+    def fix(**kw):
+        counting_engine.clear()
+        return batch.fix_tree(str(root), batch.Settings(kw.pop("options", Options())), out_dir=str(out), **kw)
+
+    s = fix()
+    assert (s.processed, s.up_to_date, len(counting_engine)) == (5, 0, 5)
+    manifest = json.loads((out / batch.MANIFEST_NAME).read_text())
+    assert sorted(manifest["files"]) == [f"f{i}.txt" for i in range(5)]
+    s = fix()
+    assert (s.processed, s.up_to_date, len(counting_engine)) == (0, 5, 0)
+    (root / "f2.txt").write_bytes(b"changed company text\n")
+    s = fix()
+    assert (s.processed, s.up_to_date) == (1, 4) and counting_engine == ["changed company text\n"]
+    assert (out / "f2.txt").read_bytes() == b"changed agency text\n"
+    (out / "f3.txt").write_bytes(b"edited by hand\n")  # an output changed since: redone
+    s = fix()
+    assert s.processed == 1 and (out / "f3.txt").read_bytes() == b"file 3: the agency\n"
+    (out / "f4.txt").unlink()
+    assert fix().processed == 1
+    assert fix(force=True).processed == 5
+    assert fix(options=Options(min_confidence=0.2)).processed == 5  # other options: everything redone
+    assert fix(options=Options(min_confidence=0.2)).processed == 0
+    assert fix(options=Options(min_confidence=0.2, ignore_words=frozenset({"x"}))).processed == 5
+    assert not [n for n in os.listdir(out) if n.endswith(".tmp")]
+
+
+def test_failed_file_is_retried(fake_engine_installed, tmp_path):
+    root, out = tmp_path / "in", tmp_path / "out"
+    root.mkdir()
+    (root / "bad.txt").write_bytes(b"\xff")
+    assert len(batch.fix_tree(str(root), batch.Settings(), out_dir=str(out)).failed) == 1
+    (root / "bad.txt").write_bytes(b"company")
+    s = batch.fix_tree(str(root), batch.Settings(), out_dir=str(out))
+    assert s.processed == 1 and (out / "bad.txt").read_bytes() == b"agency"
+
+
+def test_corrupt_manifest_means_redo(fake_engine_installed, tmp_path):
+    root, out = tmp_path / "in", tmp_path / "out"
+    root.mkdir()
+    (root / "a.txt").write_bytes(b"company")
+    batch.fix_tree(str(root), batch.Settings(), out_dir=str(out))
+    (out / batch.MANIFEST_NAME).write_bytes(b"{not json")
+    assert batch.fix_tree(str(root), batch.Settings(), out_dir=str(out)).processed == 1
+
+
+def test_fingerprint_follows_options_and_lexicons(tmp_path):
+    lex = tmp_path / "farm.tsv"
+    lex.write_text("spun\toriginal\tcount\tweight\tguard\tsource\na b\tc d\t1\t0.5\t\tt\n")
+    base = batch.fingerprint(batch.Settings())
+    assert base == batch.fingerprint(batch.Settings())
+    assert base != batch.fingerprint(batch.Settings(Options(select=("artifact",))))
+    assert base == batch.fingerprint(batch.Settings(Options(ignore=())))
+    with_lex = batch.fingerprint(batch.Settings(Options(lexicons=(str(lex),))))
+    assert with_lex != base
+    lex.write_text(lex.read_text() + "e\tf\t1\t0.5\t\tt\n")
+    assert batch.fingerprint(batch.Settings(Options(lexicons=(str(lex),)))) != with_lex
+    assert batch.fingerprint(batch.Settings(suggest=fake_engine.suggest)) != base
+
+
+# --- worker processes ---------------------------------------------------------------------------
+
+def test_two_workers_give_the_same_outputs(tmp_path):
+    root = tmp_path / "in"
+    root.mkdir()
+    for i in range(12):
+        (root / f"f{i:02}.txt").write_bytes(f"{i} the big company\r\n".encode() * (i + 1))
+    (root / "bad.txt").write_bytes(b"\x00")
+    settings = batch.Settings(suggest=fake_engine.suggest)  # workers import the stand-in themselves
+    results = {}
+    for workers in (1, 2):
+        out = tmp_path / f"out{workers}"
+        logged = []
+        s = batch.fix_tree(str(root), settings, out_dir=str(out), workers=workers, log=logged.append)
+        assert (s.processed, len(s.failed)) == (12, 1)
+        results[workers] = (tree_state(out, skip=(batch.MANIFEST_NAME,)),
+                            [(r.rel, r.changes) for r in logged])
+    assert results[1] == results[2]
+    assert (tmp_path / "out2" / "f03.txt").read_bytes() == b"3 the big agency\r\n" * 4
+
+
+def test_worker_engine_failure_is_one_files_failure(tmp_path):
+    root = tmp_path / "in"
+    root.mkdir()
+    (root / "a.txt").write_bytes(b"company")
+    (root / "b.txt").write_bytes(b"boom")
+    (root / "c.txt").write_bytes(b"company")
+    s = batch.fix_tree(str(root), batch.Settings(suggest=fake_engine.suggest), out_dir=str(tmp_path / "o"),
+                       workers=2)
+    assert s.processed == 2 and s.internal == 1
+    assert s.failed == [(f"{root}/b.txt", "internal error: RuntimeError: engine exploded")]
+
+
+# --- the command line ---------------------------------------------------------------------------
+
+def test_cli_fix_folder(fake_engine_installed, corpus, tmp_path):
+    root, _ = corpus
+    out, log = tmp_path / "out", tmp_path / "changes.jsonl"
+    before = tree_state(root)
+    r = invoke("fix", str(root), "--out", str(out), "--log", str(log))
+    assert r.exit_code == 1  # two files failed
+    assert tree_state(root) == before
+    lines = r.stderr.splitlines()
+    assert f"repair: error: {root}/binary.txt: binary file (NUL byte at offset 7)" in lines
+    assert f"repair: note: {root}/out_link.txt: skipped: symlink to a file outside {root}" in lines
+    assert any(line.startswith("repair: fix: 8 files: 6 repaired (4 with changes), 0 up to date") for line in lines)
+    assert "repair: fix: 6 changes: fake.spin 6" in lines
+    assert "\x1b" not in r.stderr  # no progress bar when stderr is not a terminal
+    rows = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+    assert {row["path"] for row in rows} == {f"{root}/{p}" for p in ("a.txt", "sub/spun.txt", "crlf.txt", "in_link.txt")}
+    spun_rows = [row for row in rows if row["path"].endswith("spun.txt")]
+    assert apply_changes(SPUN, changes_from_json("\n".join(map(json.dumps, spun_rows)))) == FIXED
+    r = invoke("fix", str(root), "--out", str(out), "-q")
+    assert r.exit_code == 1 and "repair: note" not in r.stderr and "repair: fix" not in r.stderr
+    r = invoke("fix", str(root), "--out", str(out), "--exclude", "binary.txt", "--exclude", "latin1.txt")
+    assert r.exit_code == 0 and "6 up to date" in r.stderr
+
+
+@pytest.mark.parametrize("args, fragment", [
+    ([], "is a directory; give --out OUT_DIR"),
+    (["--out", "{root}"], "is the input folder; use --in-place"),
+    (["--out", "{tmp}"], "holds the input folder"),
+    (["--out", "{tmp}/o", "--in-place"], "--in-place and --out"),
+    (["-o", "{tmp}/x.txt"], "works on one file"),
+    (["--diff"], "works on one file"),
+    (["--out", "{tmp}/o", "--backup"], "--backup only makes sense with --in-place"),
+])
+def test_cli_fix_folder_usage_errors(fake_engine_installed, tmp_path, args, fragment):
+    root = tmp_path / "in"
+    root.mkdir()
+    (root / "a.txt").write_bytes(b"company")
+    args = [a.format(root=root, tmp=tmp_path) for a in args]
+    r = invoke("fix", str(root), *args)
+    assert r.exit_code == 2
+    assert_one_error_line(r.stderr, fragment)
+    assert sorted(os.listdir(tmp_path)) == ["in"] and os.listdir(root) == ["a.txt"]
+
+
+def test_cli_out_is_for_folders(fake_engine_installed, tmp_path):
+    p = tmp_path / "a.txt"
+    p.write_bytes(b"company")
+    r = invoke("fix", str(p), "--out", str(tmp_path / "o"))
+    assert r.exit_code == 2
+    assert_one_error_line(r.stderr, "--out OUT_DIR is for a folder")
+
+
+def test_cli_fix_folder_in_place(fake_engine_installed, tmp_path):
+    root = tmp_path / "in"
+    root.mkdir()
+    (root / "a.txt").write_bytes(b"the company")
+    r = invoke("fix", str(root), "--in-place", "--backup")
+    assert r.exit_code == 0, r.stderr
+    assert (root / "a.txt").read_bytes() == b"the agency"
+    assert (root / "a.txt.bak").read_bytes() == b"the company"
+
+
+def test_cli_check_folder(fake_engine_installed, corpus, tmp_path):
+    root, _ = corpus
+    r = invoke("check", str(root))
+    assert r.exit_code == 1
+    assert f'{root}/sub/spun.txt:1:9: "company" -> "agency" (0.90) fake.spin' in r.stdout.splitlines()
+    assert "repair: check: 8 files: 6 checked (4 with changes), 2 failed" in r.stderr
+    clean = tmp_path / "clean"
+    (clean / "sub").mkdir(parents=True)
+    (clean / "sub" / "a.txt").write_bytes(b"fine\n")
+    (clean / "b.txt").write_bytes(b"\xff")
+    r = invoke("check", str(clean))
+    assert r.exit_code == 1 and r.stdout == ""  # a file of the folder failed: 1, not 2
+    r = invoke("check", str(clean), "--exclude", "b.txt")
+    assert r.exit_code == 0 and r.stdout == ""
+    r = invoke("check", str(clean), str(tmp_path / "missing.txt"))
+    assert r.exit_code == 2  # a file named on the command line is missing
+
+
+def test_cli_check_folder_json_is_an_array(fake_engine_installed, tmp_path):
+    root = tmp_path / "in"
+    root.mkdir()
+    (root / "a.txt").write_bytes(b"company")
+    r = invoke("check", str(root), "-f", "json", "-j", "2")
+    assert r.exit_code == 1
+    assert [f["path"] for f in json.loads(r.stdout)] == [f"{root}/a.txt"]
+
+
+@pytest.mark.skipif(multiprocessing.get_start_method() != "fork",
+                    reason="the fake engine reaches worker processes by fork only; the library tests "
+                           "above pass it to the workers explicitly")
+def test_module_fix_folder_two_workers(tmp_path):
+    root, out = tmp_path / "in", tmp_path / "out"
+    root.mkdir()
+    for i in range(6):
+        (root / f"{i}.txt").write_bytes(SPUN.encode())
+    p = run_module("fix", str(root), "--out", str(out), "-j", "2", fake=True)
+    assert p.returncode == 0, p.stderr
+    assert all((out / f"{i}.txt").read_bytes() == FIXED.encode() for i in range(6))
+    assert b"6 files: 6 repaired" in p.stderr
+    p = run_module("fix", str(root), "--out", str(out), "-j", "2", fake=True)
+    assert b"6 up to date" in p.stderr and p.returncode == 0
