@@ -760,6 +760,269 @@ def lexicon_validate(
 # --- end learn, lexicon validate ---------------------------------------------------------
 
 
+# --- review, diff, report, apply: reading change logs (repair/review.py, diffview.py, report.py,
+# decisions.py) ------------------------------------------------------------------------------
+
+def _optional_confidence(value: Optional[float]) -> Optional[float]:
+    return None if value is None else _confidence(value)
+
+
+_FROM_LOG = typer.Option(None, "--log", metavar="LOG.json",
+                         help="Read the changes from this change log (JSON or JSONL, as `fix --log` "
+                              "writes it) instead of running the engine; it must fit FILE.")
+
+
+def _same_path(a: str, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.abspath(a) == os.path.abspath(b)
+
+
+def _changes_of(path: str, text: str, log: Optional[str], floor: Optional[float], threshold: float,
+                lexicons: tuple[str, ...], rules) -> list:
+    """The changes to review, diff or report: LOG's (those at or above FLOOR when given), or else
+    the engine's suggestions at or above FLOOR (default: the threshold), overlaps left out."""
+    from .review import read_log, reviewable
+
+    if log is not None:
+        changes = read_log(log, text, display_name(path))
+        return changes if floor is None else [c for c in changes if c.confidence >= floor]
+    result = _run_pipeline(text, threshold, lexicons, rules)
+    floor = threshold if floor is None else floor
+    return reviewable([c for c in result.suggestions if c.confidence >= floor])
+
+
+@app.command("review")
+def review_(
+    path: str = typer.Argument(..., metavar="FILE", help="File to review."),
+    output: Optional[str] = typer.Option(None, "--output", "-o", metavar="OUT",
+                                         help="Write the reviewed text to OUT (atomically); "
+                                              "default: FILE.repaired."),
+    in_place: bool = typer.Option(False, "--in-place", "-i",
+                                  help="Rewrite FILE itself (atomically, only if something changed)."),
+    log_out: Optional[str] = typer.Option(None, "--log-out", metavar="LOG",
+                                          help="Write the accepted changes to LOG: JSON, or JSONL if "
+                                               "LOG ends with .jsonl."),
+    log: Optional[str] = _FROM_LOG,
+    min_confidence: float = typer.Option(
+        DEFAULT_THRESHOLD, "--min-confidence", "-c", metavar="X", callback=_confidence,
+        help="The threshold (0..1): the default of --floor and of the 'a' key."),
+    floor: Optional[float] = typer.Option(
+        None, "--floor", metavar="F", callback=_optional_confidence,
+        help="Ask about the engine's suggestions down to confidence F (default: the threshold; "
+             "with --log, every logged change)."),
+    lexicon: List[str] = _LEXICON,
+    select: Optional[List[str]] = _SELECT,
+    ignore: Optional[List[str]] = _IGNORE,
+) -> None:
+    """Go through the suggested edits one by one, as `git add -p` does.
+
+    Each change is shown in its line with its confidence, rule, reason and the
+    other candidates.  Keys (no Enter needed on a terminal): y accept, n reject,
+    1-9 accept with candidate N, e type a replacement, a accept every remaining
+    change at or above a confidence, u undo, q quit (undecided changes are not
+    applied), ? help.  When standard input is not a terminal, one key per line
+    is read, so reviews can be scripted.
+
+    The result goes to FILE.repaired (or -o OUT; the input is rewritten only
+    with --in-place), and --log-out keeps the accepted changes, with the wording
+    chosen for each: applying that log to FILE gives the result.
+
+    \b
+    Examples:
+      repair review article.txt
+      repair review article.txt -o clean.txt --log-out accepted.json
+      repair review article.txt --in-place --floor 0.3
+      repair review article.txt --log changes.json
+      printf 'y\\nn\\nq\\n' | repair review article.txt -o clean.txt
+    """
+    from . import review as rv
+    from .changes import apply_changes
+    from .diffview import COLOUR, PLAIN, use_colour
+
+    if path == "-":
+        raise CliError("review needs a file path: standard input carries the keys")
+    if in_place and output is not None:
+        raise CliError("--in-place and --output cannot be used together")
+    target = path if in_place else output or path + ".repaired"
+    if target == "-":
+        raise CliError("review writes its questions to standard output; give --output a file")
+    if not in_place and _same_path(target, path):
+        raise CliError(f"{target}: is the input file; use --in-place to rewrite it")
+    if log_out is not None and _same_path(log_out, path):
+        raise CliError(f"--log-out {log_out}: is the input file")
+    lexicons = _lexicons(lexicon) if log is None else ()
+    rules = _rules(select, ignore)
+    text = read_text(path)
+    state = rv.ReviewState(_changes_of(path, text, log, floor, min_confidence, lexicons, rules))
+    out = sys.stdout
+    if state.changes:
+        style = COLOUR if use_colour(out) else PLAIN
+        rv.run(state, text, rv.key_reader(out), out, threshold=min_confidence, style=style)
+    else:
+        out.write("nothing to review\n")
+    accepted = state.accepted()
+    result = apply_changes(text, accepted)
+    if log_out is not None:  # the log first: an in-place rewrite must never lose its way back
+        _write_file(log_out, rv.render_log(display_name(path), accepted, log_out, tool=PROG, version=__version__))
+    if not in_place or result != text:
+        _write_file(target, result)
+    wrote = [p for p in (target if (not in_place or result != text) else None, log_out) if p]
+    out.write(f"{rv.summary(state)}" + (f"; wrote {' and '.join(wrote)}" if wrote else "") + "\n")
+    out.flush()
+
+
+class ColourChoice(str, enum.Enum):
+    auto = "auto"
+    always = "always"
+    never = "never"
+
+
+@app.command("diff")
+def diff_(
+    path: str = typer.Argument(..., metavar="FILE", help="File to repair, or - for standard input."),
+    log: Optional[str] = _FROM_LOG,
+    word: Optional[bool] = typer.Option(
+        None, "--word/--unified",
+        help="A word-level inline view ([-old-]{+new+}, or colours) or a unified diff. "
+             "Default: --word on a terminal, --unified when piped."),
+    colour: ColourChoice = typer.Option(ColourChoice.auto, "--color", "--colour",
+                                        help="Colour the output: auto (on a terminal, unless NO_COLOR "
+                                             "is set), always or never."),
+    min_confidence: float = _MIN_CONFIDENCE,
+    lexicon: List[str] = _LEXICON,
+    select: Optional[List[str]] = _SELECT,
+    ignore: Optional[List[str]] = _IGNORE,
+) -> None:
+    """Show what `fix` would change (or what a change log changes), as a diff.
+
+    The word view prints each touched line once with its edits inline, as
+    `git diff --word-diff` does: [-old-]{+new+} when plain, deletions red and
+    struck through and insertions green in colour.  Writes no files.
+
+    \b
+    Examples:
+      repair diff article.txt
+      repair diff article.txt --word --color never
+      repair diff article.txt --unified > article.patch
+      repair diff article.txt --log changes.json
+    """
+    from .diffview import COLOUR, PLAIN, unified, use_colour, word_diff
+
+    lexicons = _lexicons(lexicon) if log is None else ()
+    rules = _rules(select, ignore)
+    text = read_text(path)
+    changes = _changes_of(path, text, log, None, min_confidence, lexicons, rules)
+    style = COLOUR if use_colour(sys.stdout, colour.value) else PLAIN
+    if word is None:
+        word = sys.stdout.isatty()
+    render = word_diff if word else unified
+    write_stdout(render(display_name(path), text, changes, style))
+
+
+@app.command("report")
+def report_(
+    paths: List[str] = typer.Argument(..., metavar="PATH", help="Files to report on."),
+    html: str = typer.Option(..., "--html", metavar="OUT.html", help="Write the page to OUT.html."),
+    log: List[str] = typer.Option([], "--log", metavar="LOG.json",
+                                  help="Read the changes from change logs instead of running the "
+                                       "engine: one --log per PATH, in the same order."),
+    min_confidence: float = typer.Option(
+        DEFAULT_THRESHOLD, "--min-confidence", "-c", metavar="X", callback=_confidence,
+        help="The threshold (0..1): changes at or above it start accepted."),
+    floor: Optional[float] = typer.Option(
+        None, "--floor", metavar="F", callback=_optional_confidence,
+        help="Show the engine's suggestions down to confidence F, unticked below the threshold "
+             "(default: half the threshold; with --log, every logged change)."),
+    lexicon: List[str] = _LEXICON,
+    select: Optional[List[str]] = _SELECT,
+    ignore: Optional[List[str]] = _IGNORE,
+) -> None:
+    """Write one self-contained HTML page to review the changes in a browser.
+
+    Each file's original and repaired text stand side by side, every change
+    marked (hover or click one for its confidence, rule, reason and
+    candidates), with an accept toggle per change, "Accept all" and "Reject
+    all".  "Export decisions" saves a decisions file for `repair apply`; it
+    records each input's SHA-256, so apply refuses an input that has changed.
+    The page loads nothing from the network.
+
+    \b
+    Examples:
+      repair report article.txt --html review.html
+      repair report scraped/*.txt --html review.html --floor 0.3
+      repair report article.txt --log changes.json --html review.html
+      repair apply repair-decisions.json -o final/
+    """
+    from .decisions import file_entry
+    from .report import render_html, view
+
+    if log and len(log) != len(paths):
+        raise CliError(f"give one --log per PATH ({len(paths)} paths, {len(log)} logs)")
+    if "-" in paths:
+        raise CliError("report needs file paths, not '-': apply finds the inputs by path")
+    if any(_same_path(html, p) for p in paths):
+        raise CliError(f"--html {html}: is an input file")
+    lexicons = _lexicons(lexicon) if not log else ()
+    rules = _rules(select, ignore)
+    entries, views, failed = [], [], False
+    for k, path in enumerate(paths):
+        try:
+            text = read_text(path)
+            changes = _changes_of(path, text, log[k] if log else None,
+                                  floor if floor is not None or log else min_confidence / 2,
+                                  min_confidence, lexicons, rules)
+        except InputError as exc:
+            _error(str(exc))
+            failed = True
+            continue
+        entries.append(file_entry(path, text, changes, min_confidence))
+        views.append(view(text, changes))
+    _write_file(html, render_html(entries, views, threshold=min_confidence, generator=f"{PROG} {__version__}"))
+    raise typer.Exit(EXIT_USAGE if failed else EXIT_OK)
+
+
+@app.command("apply")
+def apply_(
+    decisions: str = typer.Argument(..., metavar="DECISIONS.json",
+                                    help="A decisions file, as a report's \"Export decisions\" saves it."),
+    output_dir: Optional[str] = typer.Option(None, "--output-dir", "-o", metavar="OUT_DIR",
+                                             help="Write each file under OUT_DIR (its relative path kept)."),
+    in_place: bool = typer.Option(False, "--in-place", "-i",
+                                  help="Rewrite the input files themselves (atomically)."),
+) -> None:
+    """Write the final files from a decisions file: only the accepted changes.
+
+    Each input is checked against the SHA-256 the report recorded; one that
+    has changed since (or is missing) is reported on one line and skipped, and
+    the exit status is then 2.  Relative paths are relative to the directory
+    the report was made in.  Inputs are rewritten only with --in-place.
+
+    \b
+    Examples:
+      repair apply repair-decisions.json -o final/
+      repair apply repair-decisions.json --in-place
+    """
+    from . import decisions as dc
+
+    if in_place == (output_dir is not None):
+        raise CliError("give either --output-dir OUT_DIR or --in-place" if not in_place
+                       else "--in-place and --output-dir cannot be used together")
+    try:
+        files = dc.parse(read_text(decisions), display_name(decisions))
+        written, applied, failed = dc.apply_all(files, out_dir=output_dir, in_place=in_place, on_error=_error)
+    except dc.DecisionsError as exc:
+        raise CliError(str(exc)) from None
+    where = f"under {output_dir}" if output_dir is not None else "in place"
+    sys.stderr.write(f"{PROG}: apply: {applied} change{'s' * (applied != 1)} applied; "
+                     f"{written} file{'s' * (written != 1)} written {where}"
+                     + (f"; {failed} failed" if failed else "") + "\n")
+    raise typer.Exit(EXIT_USAGE if failed else EXIT_OK)
+
+# --- end review, diff, report, apply -----------------------------------------------------
+
+
 def main(argv: Optional[List[str]] = None) -> None:
     """Console entry point (``repair``)."""
     app(args=argv, prog_name=PROG)

@@ -1,0 +1,160 @@
+"""Decisions files: which logged changes a reviewer accepted, per input file.
+
+``repair report`` embeds one in its HTML page and the page's "Export decisions"
+button saves it; ``repair apply`` turns it into the final files.  The format::
+
+    {"version": 1,
+     "files": [{"path": "article.txt",
+                "sha256": "<hex digest of the input's bytes>",
+                "changes": [{...a change-log entry..., "accepted": true}, ...]}]}
+
+``path`` is as given to ``repair report`` (a relative path is relative to the
+directory it ran in).  ``sha256`` lets ``apply`` refuse an input that changed
+since the report: the changes' offsets would no longer fit it.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+from .changes import Change, ChangeError, apply_changes
+from .textio import InputError, read_text, write_atomic
+
+__all__ = ["VERSION", "DecisionsError", "FileDecisions", "sha256_text", "file_entry", "document",
+           "parse", "output_paths", "apply_all"]
+
+VERSION = 1
+
+
+class DecisionsError(ValueError):
+    """A decisions file that cannot be used; ``str(exc)`` is one line."""
+
+
+def sha256_text(text: str) -> str:
+    """Hex SHA-256 of ``text`` as UTF-8: for text read by :mod:`repair.textio`, the file's bytes."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def file_entry(path: str, text: str, changes: Sequence[Change], threshold: float) -> dict:
+    """One ``files`` entry: every change, accepted when its confidence is at least ``threshold``."""
+    return {"path": path, "sha256": sha256_text(text),
+            "changes": [{**c.to_dict(), "accepted": c.confidence >= threshold} for c in changes]}
+
+
+def document(entries: Sequence[dict]) -> dict:
+    return {"version": VERSION, "files": list(entries)}
+
+
+@dataclass(frozen=True)
+class FileDecisions:
+    path: str
+    sha256: str
+    changes: tuple[tuple[Change, bool], ...]  # (change, accepted), as in the file
+
+    def accepted(self) -> list[Change]:
+        return [c for c, ok in self.changes if ok]
+
+
+def parse(data: str, name: str) -> list[FileDecisions]:
+    """The files of a decisions document; DecisionsError names ``name`` and what is wrong."""
+    try:
+        obj = json.loads(data)
+    except json.JSONDecodeError as exc:
+        raise DecisionsError(f"{name}: not JSON: {exc}") from None
+    if not isinstance(obj, dict) or "files" not in obj:
+        raise DecisionsError(f"{name}: not a decisions file (expected an object with \"version\" and \"files\")")
+    if obj.get("version") != VERSION:
+        raise DecisionsError(f"{name}: unsupported decisions version {obj.get('version')!r} (expected {VERSION})")
+    if not isinstance(obj["files"], list):
+        raise DecisionsError(f"{name}: \"files\" must be a list")
+    out = []
+    for k, f in enumerate(obj["files"], 1):
+        where = f"{name}: file {k}"
+        if not isinstance(f, dict) or not isinstance(f.get("path"), str) or not f["path"]:
+            raise DecisionsError(f"{where}: needs a \"path\"")
+        digest = f.get("sha256")
+        if not isinstance(digest, str) or len(digest) != 64:
+            raise DecisionsError(f"{where} ({f['path']}): needs a \"sha256\" of 64 hex digits")
+        changes = f.get("changes", [])
+        if not isinstance(changes, list):
+            raise DecisionsError(f"{where} ({f['path']}): \"changes\" must be a list")
+        pairs = []
+        for j, d in enumerate(changes, 1):
+            if not isinstance(d, dict) or not isinstance(d.get("accepted"), bool):
+                raise DecisionsError(f"{where} ({f['path']}): change {j} needs \"accepted\": true or false")
+            try:
+                pairs.append((Change.from_dict(d), d["accepted"]))
+            except ChangeError as exc:
+                raise DecisionsError(f"{where} ({f['path']}): change {j}: {exc}") from None
+        out.append(FileDecisions(f["path"], digest.lower(), tuple(pairs)))
+    return out
+
+
+def output_paths(files: Sequence[FileDecisions], out_dir: str) -> list[str]:
+    """Where each file goes under ``out_dir``: a relative path inside the working directory
+    keeps its folders; any other path keeps only its name.  Two files landing on one path
+    is a DecisionsError."""
+    targets = []
+    for f in files:
+        rel = os.path.normpath(f.path)
+        if os.path.isabs(rel) or rel == os.pardir or rel.startswith(os.pardir + os.sep):
+            rel = os.path.basename(rel)
+        targets.append(os.path.join(out_dir, rel))
+    seen: dict[str, str] = {}
+    for f, t in zip(files, targets):
+        if t in seen:
+            raise DecisionsError(f"{seen[t]} and {f.path} would both be written to {t}")
+        seen[t] = f.path
+    return targets
+
+
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
+def apply_all(files: Sequence[FileDecisions], *, out_dir: str | None, in_place: bool,
+              on_error: Callable[[str], None]) -> tuple[int, int, int]:
+    """Apply each file's accepted changes and write the result: under ``out_dir``, or over the
+    input when ``in_place`` (only if something changed).  An input that is missing, changed
+    since the report or does not fit its changes is reported through ``on_error`` (one line)
+    and skipped.  Returns (files written, changes applied, files failed)."""
+    if (out_dir is None) == (not in_place):
+        raise ValueError("exactly one of out_dir and in_place")
+    targets = output_paths(files, out_dir) if out_dir is not None else [f.path for f in files]
+    if out_dir is not None:
+        for f, t in zip(files, targets):
+            if os.path.exists(t) and _same_file(f.path, t):
+                raise DecisionsError(f"{t}: is the input {f.path}; use --in-place to rewrite inputs")
+    written = applied = failed = 0
+    for f, target in zip(files, targets):
+        try:
+            text = read_text(f.path) if f.path != "-" else None
+            if text is None:
+                raise InputError(f"{f.path}: standard input cannot be applied to; report on a file")
+            if sha256_text(text) != f.sha256:
+                raise InputError(f"{f.path}: changed since the report (sha256 differs); not applied")
+            changes = f.accepted()
+            try:
+                new = apply_changes(text, changes)
+            except ChangeError as exc:
+                raise InputError(f"{f.path}: {exc}") from None
+            if out_dir is not None or new != text:
+                parent = os.path.dirname(target)
+                if parent:
+                    os.makedirs(parent, exist_ok=True)
+                write_atomic(target, new)
+                written += 1
+            applied += len(changes)
+        except InputError as exc:
+            on_error(str(exc))
+            failed += 1
+        except OSError as exc:
+            on_error(f"{target}: cannot write: {exc.strerror or exc}")
+            failed += 1
+    return written, applied, failed
