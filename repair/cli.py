@@ -779,18 +779,24 @@ def _same_path(a: str, b: str) -> bool:
         return os.path.abspath(a) == os.path.abspath(b)
 
 
-def _changes_of(path: str, text: str, log: Optional[str], floor: Optional[float], threshold: float,
-                lexicons: tuple[str, ...], rules) -> list:
+def _changes_of(path: str, text: str, log: Optional[str], floor: Optional[float], options) -> list:
     """The changes to review, diff or report: LOG's (those at or above FLOOR when given), or else
     the engine's suggestions at or above FLOOR (default: the threshold), overlaps left out."""
+    from .pipeline import fix_and_explain
     from .review import read_log, reviewable
 
     if log is not None:
         changes = read_log(log, text, display_name(path))
         return changes if floor is None else [c for c in changes if c.confidence >= floor]
-    result = _run_pipeline(text, threshold, lexicons, rules)
-    floor = threshold if floor is None else floor
+    result = fix_and_explain(text, options)
+    floor = options.min_confidence if floor is None else floor
     return reviewable([c for c in result.suggestions if c.confidence >= floor])
+
+
+def _threshold_option(what: str):
+    return typer.Option(None, "--min-confidence", "-c", metavar="X", callback=_optional_confidence,
+                        help=f"The threshold (0..1): {what}. Default: the configuration's "
+                             f"min-confidence, else {DEFAULT_THRESHOLD}.")
 
 
 @app.command("review")
@@ -805,9 +811,7 @@ def review_(
                                           help="Write the accepted changes to LOG: JSON, or JSONL if "
                                                "LOG ends with .jsonl."),
     log: Optional[str] = _FROM_LOG,
-    min_confidence: float = typer.Option(
-        DEFAULT_THRESHOLD, "--min-confidence", "-c", metavar="X", callback=_confidence,
-        help="The threshold (0..1): the default of --floor and of the 'a' key."),
+    min_confidence: Optional[float] = _threshold_option("the default of --floor and of the 'a' key"),
     floor: Optional[float] = typer.Option(
         None, "--floor", metavar="F", callback=_optional_confidence,
         help="Ask about the engine's suggestions down to confidence F (default: the threshold; "
@@ -815,6 +819,9 @@ def review_(
     lexicon: List[str] = _LEXICON,
     select: Optional[List[str]] = _SELECT,
     ignore: Optional[List[str]] = _IGNORE,
+    ignore_words: Optional[str] = _IGNORE_WORDS,
+    config: Optional[str] = _CONFIG,
+    isolated: bool = _ISOLATED,
 ) -> None:
     """Go through the suggested edits one by one, as `git add -p` does.
 
@@ -852,14 +859,13 @@ def review_(
         raise CliError(f"{target}: is the input file; use --in-place to rewrite it")
     if log_out is not None and _same_path(log_out, path):
         raise CliError(f"--log-out {log_out}: is the input file")
-    lexicons = _lexicons(lexicon) if log is None else ()
-    rules = _rules(select, ignore)
+    options = _settings([path], config, isolated, min_confidence, lexicon, select, ignore, ignore_words).options
     text = read_text(path)
-    state = rv.ReviewState(_changes_of(path, text, log, floor, min_confidence, lexicons, rules))
+    state = rv.ReviewState(_changes_of(path, text, log, floor, options))
     out = sys.stdout
     if state.changes:
         style = COLOUR if use_colour(out) else PLAIN
-        rv.run(state, text, rv.key_reader(out), out, threshold=min_confidence, style=style)
+        rv.run(state, text, rv.key_reader(out), out, threshold=options.min_confidence, style=style)
     else:
         out.write("nothing to review\n")
     accepted = state.accepted()
@@ -890,10 +896,13 @@ def diff_(
     colour: ColourChoice = typer.Option(ColourChoice.auto, "--color", "--colour",
                                         help="Colour the output: auto (on a terminal, unless NO_COLOR "
                                              "is set), always or never."),
-    min_confidence: float = _MIN_CONFIDENCE,
+    min_confidence: Optional[float] = _RUN_MIN_CONFIDENCE,
     lexicon: List[str] = _LEXICON,
     select: Optional[List[str]] = _SELECT,
     ignore: Optional[List[str]] = _IGNORE,
+    ignore_words: Optional[str] = _IGNORE_WORDS,
+    config: Optional[str] = _CONFIG,
+    isolated: bool = _ISOLATED,
 ) -> None:
     """Show what `fix` would change (or what a change log changes), as a diff.
 
@@ -910,10 +919,9 @@ def diff_(
     """
     from .diffview import COLOUR, PLAIN, unified, use_colour, word_diff
 
-    lexicons = _lexicons(lexicon) if log is None else ()
-    rules = _rules(select, ignore)
+    options = _settings([path], config, isolated, min_confidence, lexicon, select, ignore, ignore_words).options
     text = read_text(path)
-    changes = _changes_of(path, text, log, None, min_confidence, lexicons, rules)
+    changes = _changes_of(path, text, log, None, options)
     style = COLOUR if use_colour(sys.stdout, colour.value) else PLAIN
     if word is None:
         word = sys.stdout.isatty()
@@ -928,9 +936,7 @@ def report_(
     log: List[str] = typer.Option([], "--log", metavar="LOG.json",
                                   help="Read the changes from change logs instead of running the "
                                        "engine: one --log per PATH, in the same order."),
-    min_confidence: float = typer.Option(
-        DEFAULT_THRESHOLD, "--min-confidence", "-c", metavar="X", callback=_confidence,
-        help="The threshold (0..1): changes at or above it start accepted."),
+    min_confidence: Optional[float] = _threshold_option("changes at or above it start accepted"),
     floor: Optional[float] = typer.Option(
         None, "--floor", metavar="F", callback=_optional_confidence,
         help="Show the engine's suggestions down to confidence F, unticked below the threshold "
@@ -938,6 +944,9 @@ def report_(
     lexicon: List[str] = _LEXICON,
     select: Optional[List[str]] = _SELECT,
     ignore: Optional[List[str]] = _IGNORE,
+    ignore_words: Optional[str] = _IGNORE_WORDS,
+    config: Optional[str] = _CONFIG,
+    isolated: bool = _ISOLATED,
 ) -> None:
     """Write one self-contained HTML page to review the changes in a browser.
 
@@ -964,22 +973,21 @@ def report_(
         raise CliError("report needs file paths, not '-': apply finds the inputs by path")
     if any(_same_path(html, p) for p in paths):
         raise CliError(f"--html {html}: is an input file")
-    lexicons = _lexicons(lexicon) if not log else ()
-    rules = _rules(select, ignore)
+    options = _settings(paths, config, isolated, min_confidence, lexicon, select, ignore, ignore_words).options
+    threshold = options.min_confidence
     entries, views, failed = [], [], False
     for k, path in enumerate(paths):
         try:
             text = read_text(path)
             changes = _changes_of(path, text, log[k] if log else None,
-                                  floor if floor is not None or log else min_confidence / 2,
-                                  min_confidence, lexicons, rules)
+                                  floor if floor is not None or log else threshold / 2, options)
         except InputError as exc:
             _error(str(exc))
             failed = True
             continue
-        entries.append(file_entry(path, text, changes, min_confidence))
+        entries.append(file_entry(path, text, changes, threshold))
         views.append(view(text, changes))
-    _write_file(html, render_html(entries, views, threshold=min_confidence, generator=f"{PROG} {__version__}"))
+    _write_file(html, render_html(entries, views, threshold=threshold, generator=f"{PROG} {__version__}"))
     raise typer.Exit(EXIT_USAGE if failed else EXIT_OK)
 
 

@@ -93,3 +93,12 @@ def test_command_from_log(spun, tmp_path):
     log.write_text(json.dumps({"changes": [{"start": 0, "end": 3, "old": "xyz", "new": "a"}]}))
     r = run_module("diff", str(spun), "--log", str(log))
     assert r.returncode == 2 and r.stderr.decode().startswith(f"repair: error: {log}: does not fit")
+
+
+def test_command_follows_the_configuration_as_fix_does(spun, tmp_path):
+    (tmp_path / "repair.toml").write_text("min-confidence = 0.25\n")
+    r = run_module("diff", str(spun), "--word", fake=True)
+    assert b"[-big-]{+large+}" in r.stdout
+    assert run_module("diff", str(spun), fake=True).stdout == run_module("fix", str(spun), "--diff", fake=True).stdout
+    r = run_module("diff", str(spun), "--word", "--isolated", fake=True)
+    assert r.returncode == 0 and b"{+large+}" not in r.stdout
