@@ -155,6 +155,7 @@ tr.below td.num { color: var(--muted); }
 #detail dd { margin: 0; overflow-wrap: anywhere; }
 #detail ol { margin: 0; padding-left: 1.4em; }
 #detail .close { float: right; }
+#detail label { display: block; margin-top: .6em; font-weight: 600; }
 .note { padding: 1em; }
 @media (max-width: 800px) { .cols { grid-template-columns: 1fr; } .col + .col { border-left: 0; border-top: 1px solid var(--line); } }
 """

@@ -17,14 +17,15 @@ changes on the output gives the input back.  Undecided changes are not applied.
 """
 from __future__ import annotations
 
+import json
 import os
 import sys
 from dataclasses import dataclass, replace
 from typing import Callable, Sequence, TextIO
 
-from .changes import Candidate, Change, ChangeError, apply_changes, changes_from_json
+from .changes import Candidate, Change, ChangeError, apply_changes, changes_from_json, changes_to_json
 from .diffview import PLAIN, Style, inline
-from .render import LineIndex
+from .render import LineIndex, render_jsonl
 from .textio import InputError, read_file
 
 __all__ = ["Decision", "ReviewError", "ReviewState", "alternatives", "reviewable", "read_log", "context",
@@ -270,8 +271,8 @@ class TerminalKeys(KeyReader):
         try:
             termios.tcsetattr(self.fd, termios.TCSANOW, raw)
             data = os.read(self.fd, 1)
-            if data in (b"\x1b",) or (data and data[0] >= 0x80):
-                self._drain()  # arrow keys and other sequences, non-ASCII: not keys of ours
+            if data == b"\x1b" or (data and data[0] >= 0x80):
+                self._drain()  # arrow keys and other escape sequences, non-ASCII: not keys of ours
                 data = b"\x1b"
         finally:
             termios.tcsetattr(self.fd, termios.TCSADRAIN, saved)
@@ -323,8 +324,6 @@ def show(state: ReviewState, text: str, index: LineIndex, style: Style) -> str:
 
 
 def _quoted(s: str) -> str:
-    import json
-
     return json.dumps(s, ensure_ascii=False)
 
 
@@ -396,15 +395,14 @@ def key_reader(out: TextIO, stdin: TextIO | None = None) -> KeyReader:
 
 def render_log(name: str, changes: Sequence[Change], log_path: str, **extra) -> str:
     """The accepted changes as a change log: JSON, or JSONL when ``log_path`` ends with .jsonl."""
-    from .changes import changes_to_json
-    from .render import render_jsonl
-
     if log_path.endswith(".jsonl"):
         return render_jsonl(name, "", changes, **extra)
     return changes_to_json(changes, **extra, path=name) + "\n"
 
 
 def summary(state: ReviewState) -> str:
+    """One line: how many changes were accepted (and how many with another wording), rejected
+    and left undecided."""
     acc, rej, undecided = state.counts()
     edited = sum(1 for d in state.decisions if d is not None and d.accepted and d.how)
     return (f"{acc} accepted" + (f" ({edited} with another wording)" if edited else "")

@@ -198,6 +198,15 @@ def test_command_default_output_and_in_place(spun, tmp_path):
     assert [row["new"] for row in rows] == ["agency"]
 
 
+def test_command_with_nothing_to_review_copies_the_input(tmp_path):
+    p = tmp_path / "clean.txt"
+    p.write_bytes(b"Nothing to see\r\n")
+    r = run_module("review", str(p), fake=True)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith(b"nothing to review\n")
+    assert (tmp_path / "clean.txt.repaired").read_bytes() == b"Nothing to see\r\n"
+
+
 def test_command_from_log(spun, tmp_path):
     log = tmp_path / "log.json"
     assert run_module("fix", str(spun), "--log", str(log), "-o", os.devnull, fake=True).returncode == 0
