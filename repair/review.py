@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 from dataclasses import dataclass, replace
 from typing import Callable, Sequence, TextIO
@@ -304,13 +305,14 @@ def _prompt(state: ReviewState, style: Style) -> str:
     return style.bold(f"Apply this change [{keys}]? ")
 
 
-def show(state: ReviewState, text: str, index: LineIndex, style: Style) -> str:
-    """The block shown for the current change."""
+def show(state: ReviewState, text: str, index: LineIndex, style: Style, columns: int = 80) -> str:
+    """The block shown for the current change, its line cut to fit ``columns``."""
     i = state.current
     c = state.changes[i]
+    edit = len(c.old) + len(c.new) + (0 if style.colour else 6)
     line, _ = index.position(c.start)
     head = f"({i + 1}/{len(state.changes)}) line {line} \u00b7 {c.rule or 'no rule'} \u00b7 confidence {c.confidence:.2f}"
-    rows = [style.cyan(head), "  " + context(text, c, style)]
+    rows = [style.cyan(head), "  " + context(text, c, style, width=max(12, (columns - 4 - edit) // 2))]
     if c.reason:
         rows.append(style.dim(f"  reason: {c.reason}"))
     alts = alternatives(c)[:9]
@@ -334,7 +336,8 @@ def run(state: ReviewState, text: str, keys: KeyReader, out: TextIO, *, threshol
     shown = None
     while not state.done:
         if shown != state.current:
-            out.write("\n" + show(state, text, index, style))
+            columns = shutil.get_terminal_size((80, 24)).columns
+            out.write("\n" + show(state, text, index, style, columns))
             shown = state.current
         key = keys.key(_prompt(state, style))
         try:

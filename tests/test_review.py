@@ -131,6 +131,18 @@ def test_context_cuts_long_lines_and_shows_breaks():
     assert context(dup, Change(5, 10, "Head\n", "", "a", 1.0), PLAIN) == "[-Head\u21b5-]Body"
 
 
+def test_show_fits_the_terminal_width():
+    from repair.render import LineIndex
+    from repair.review import show
+
+    text = "word " * 40 + "company " + "word " * 40
+    state = ReviewState([ch(200, "company", "agency", 0.9, ("firm",))])
+    block = show(state, text, LineIndex(text), PLAIN, columns=60)
+    assert block.splitlines()[0] == "(1/1) line 1 \u00b7 r \u00b7 confidence 0.90"
+    line = block.splitlines()[1]
+    assert "[-company-]{+agency+}" in line and len(line) <= 60
+
+
 # --- the line-key loop -----------------------------------------------------------------
 
 def review_lines(keys, chs=None, threshold=0.6):
