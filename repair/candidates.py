@@ -13,6 +13,12 @@ Two sources make up the *channel* (what a spinner may have turned into the span)
   and how common the original is (on the SpinBot dev pairs that ordering keeps the
   true original in the top 40 for 84% of reachable edits; frequency alone, 70%).
 
+* compounds: two adjacent words that the corpus has (almost) never seen together,
+  with an original pair built from each word's likeliest originals (or the word
+  itself) that the corpus knows well ("profound learning" → "deep learning",
+  "irregular woodland" → "random forest"): a spinner swaps the words of a term one
+  by one, and the term survives only as a pair of originals.
+
 Case is carried from the spun wording, and an a/an before the span is corrected
 to fit the candidate.
 """
@@ -21,6 +27,7 @@ from __future__ import annotations
 import bisect
 import functools
 import itertools
+import math
 import re
 import threading
 from dataclasses import dataclass
@@ -31,6 +38,7 @@ from .data import load_lines, map_npz
 from .tokens import Token
 
 __all__ = [
+    "COMPOUND",
     "LEXICON",
     "MOBY_FWD",
     "MOBY_REV",
@@ -46,7 +54,7 @@ __all__ = [
     "thesaurus",
 ]
 
-MOBY_FWD, MOBY_REV, WN_SYN, WN_REL, LEXICON = 1, 2, 4, 8, 16
+MOBY_FWD, MOBY_REV, WN_SYN, WN_REL, LEXICON, COMPOUND = 1, 2, 4, 8, 16, 32
 _THESAURUS_FLAGS = MOBY_FWD | MOBY_REV | WN_SYN | WN_REL
 MAX_SPAN = 4
 MAX_OPTIONS = 40  # candidate originals kept per spun key, commonest first
@@ -128,6 +136,7 @@ class Option:
     lex_weight: float = 0.0  # P(original | spun key) from a spin lexicon (0: no lexicon entry)
     lex_count: int = 0  # times a lexicon saw the pair
     guard: str = ""  # a lexicon entry's guard term: the document must contain it
+    assoc: float = 0.0  # a compound's ln PMI: how much more often the corpus has its two words together
 
 
 def _column(k: int, integer: bool = False) -> property:
@@ -180,7 +189,9 @@ class OptionSet:
         lex_weight = np.array([r[5] for r in raw], dtype=np.float64)
         lex_count = np.array([r[6] for r in raw], dtype=np.float64)
         # flags and lens are small integers, exact in float64
-        self._num = np.column_stack([log_degree, flags, log_freq, lex_weight, lex_count, lens]).astype(np.float64)
+        assoc = np.array([r[8] if len(r) > 8 else 0.0 for r in raw], dtype=np.float64)
+        self._num = np.column_stack([log_degree, flags, log_freq, lex_weight, lex_count, lens,
+                                     assoc]).astype(np.float64)
         self._degree = np.array([r[3] for r in raw], dtype=np.int64)
         self._via = np.array([r[4] for r in raw], dtype=bool)
         self.guarded = any(r[7] for r in raw)
@@ -194,6 +205,7 @@ class OptionSet:
     lex_weight = _column(3)
     lex_count = _column(4)
     lens = _column(5, integer=True)
+    assoc = _column(6)
 
     @property
     def guards(self) -> list[str]:
@@ -204,12 +216,12 @@ class OptionSet:
         lens, guards = self._num[:, 5].astype(np.int64).tolist(), self.guards
         return tuple(Option(text, tuple(self.ids[k, :lens[k]].tolist()), int(self._num[k, 1]),
                             int(self._degree[k]), bool(self._via[k]), float(self._num[k, 3]),
-                            int(self._num[k, 4]), guards[k])
+                            int(self._num[k, 4]), guards[k], float(self._num[k, 6]))
                      for k, text in enumerate(self.texts))
 
     # what the scorer takes per proposal, computed once per key and kept with the options
     def numbers(self) -> np.ndarray:
-        """One row per option: log_degree, flags, log_freq, lex_weight, lex_count, lens (as floats)."""
+        """One row per option: log_degree, flags, log_freq, lex_weight, lex_count, lens, assoc (as floats)."""
         return self._num
 
     def needs_an(self) -> np.ndarray:
@@ -242,7 +254,7 @@ class OptionSet:
 
 
 def _raw(o: Option) -> tuple:
-    return (o.text, o.ids, o.flags, o.degree, o.via_lemma, o.lex_weight, o.lex_count, o.guard)
+    return (o.text, o.ids, o.flags, o.degree, o.via_lemma, o.lex_weight, o.lex_count, o.guard, o.assoc)
 
 
 MAX_IDS = 6  # tokens of the longest candidate (4 words and inner hyphens), plus an article
@@ -616,6 +628,22 @@ class Channel:
             opts = self._cache[(key, single)] = OptionSet._of_raw(found, lm) if found else self._no_options(lm)
         return opts
 
+    def compound(self, first: str, second: str, lm) -> OptionSet:
+        """Original pairs for two adjacent words ``first second`` (lower case; :func:`propose` asks
+        only where the corpus saw them together at most ``COMPOUND_RARE`` times): each word's ``COMPOUND_PARTS`` likeliest single-word
+        originals, or the word itself, combined, and kept where the corpus saw the pair at least
+        ``COMPOUND_MIN`` times and ``COMPOUND_RATIO`` times as often as the spun one; the
+        ``COMPOUND_KEEP`` commonest, flagged COMPOUND with the sources of the words replaced."""
+        key = (f"{first} {second}", None)
+        opts = self._cache.get(key)
+        if opts is None:
+            if len(self._cache) > 200_000:
+                self._cache.clear()
+            found = _compound_raw(first, second, self.options(first, True, lm), self.options(second, True, lm),
+                                  lm)
+            opts = self._cache[key] = OptionSet._of_raw(found, lm) if found else self._no_options(lm)
+        return opts
+
     def _no_options(self, lm) -> OptionSet:
         if self._empty is None:
             self._empty = OptionSet((), lm)
@@ -630,6 +658,47 @@ class Channel:
             self._lexicon_keys = keys
             self._thesaurus_index = thesaurus().index
         return key in self._thesaurus_index or key in self._lexicon_keys
+
+
+COMPOUND_PARTS = 20  # originals of each word tried in a compound (the options come likeliest first)
+COMPOUND_RARE = 2  # a spun pair seen at most this often in the corpus is tried as a compound
+COMPOUND_MIN, COMPOUND_RATIO = 5, 10  # an original pair seen at least this often, and this many times more
+COMPOUND_KEEP = 8  # original pairs kept per compound, commonest first
+
+
+def _compound_raw(first: str, second: str, left: OptionSet, right: OptionSet, lm) -> tuple[tuple, ...]:
+    """:meth:`Channel.compound` as tuples of the ``Option`` fields."""
+    own = (lm.word_id(first), lm.word_id(second))
+    if min(own) < 0 or not (len(left) or len(right)):
+        return ()
+
+    def parts(opts: OptionSet, own_id: int) -> tuple[np.ndarray, np.ndarray]:
+        """Context-model ids of the word and its single-token originals, and their option rows (-1: the word)."""
+        rows = np.flatnonzero(opts.numbers()[:, 5] == 1)[:COMPOUND_PARTS]
+        return np.concatenate([[own_id], opts.ids[rows, 0]]), np.concatenate([[-1], rows])
+
+    a_ids, a_rows = parts(left, own[0])
+    b_ids, b_rows = parts(right, own[1])
+    counts = lm.bigram_counts((a_ids[:, None] << lm.bits) | b_ids[None, :])
+    seen = counts[0, 0]
+    counts[0, 0] = 0.0  # the spun pair is no candidate of itself
+    found = np.argwhere(counts >= max(COMPOUND_MIN, COMPOUND_RATIO * seen))
+    order = np.lexsort((found[:, 1], found[:, 0], -counts[found[:, 0], found[:, 1]]))[:COMPOUND_KEEP]
+    out = []
+    for i, j in found[order].tolist():
+        words, flags, degree, via = [], COMPOUND, 1, False
+        for word, opts, row in ((first, left, int(a_rows[i])), (second, right, int(b_rows[j]))):
+            if row < 0:
+                words.append(word)
+                continue
+            words.append(opts.texts[row])
+            flags |= int(opts.numbers()[row, 1]) & _THESAURUS_FLAGS
+            degree = max(degree, int(opts._degree[row]))
+            via = via or bool(opts._via[row])
+        a, b = int(a_ids[i]), int(b_ids[j])
+        pmi = math.log(counts[i, j] * lm.total / max(lm.uni[a] * lm.uni[b], 1.0))
+        out.append((" ".join(words), (a, b), flags, degree, via, 0.0, 0, "", pmi))
+    return tuple(out)
 
 
 def propose(text: str, tokens: list[Token], lm, skip_token=lambda i: False,
@@ -651,6 +720,17 @@ def propose(text: str, tokens: list[Token], lm, skip_token=lambda i: False,
     broken = [False] + ["\n" in text[a.end:b.start] for a, b in itertools.pairwise(tokens)]
     options, listed = channel.options, channel.listed
     out: list[Proposal] = []
+    # adjacent plain words one space apart, that the corpus saw together at most COMPOUND_RARE
+    # times: the compounds (looked up at once)
+    plain = [w and not v and t.text.isalpha() for w, v, t in zip(word, vetoed, tokens)]
+    pairs = [k for k in range(n - 1) if plain[k] and plain[k + 1] and text[tokens[k].end:tokens[k + 1].start] == " "]
+    compound = set()
+    if pairs:
+        a = np.array([lm.word_id(tokens[k].norm) for k in pairs], dtype=np.int64)
+        b = np.array([lm.word_id(tokens[k + 1].norm) for k in pairs], dtype=np.int64)
+        ok = (a >= 0) & (b >= 0)
+        seen = lm.bigram_counts((np.maximum(a, 0) << lm.bits) | np.maximum(b, 0))
+        compound = {k for k, good in zip(pairs, (ok & (seen <= COMPOUND_RARE)).tolist()) if good}
     # every run of 1-MAX_SPAN word tokens on one line (inner hyphens and apostrophes allowed),
     # by first token, then length; a span holding a vetoed token is skipped, and so is every
     # longer span from the same first token
@@ -682,4 +762,18 @@ def propose(text: str, tokens: list[Token], lm, skip_token=lambda i: False,
                 opts = opts.where(keep) if not keep.all() else opts
             if opts:
                 out.append(Proposal(Span(i, j, start, end, span_text), opts))
+        # two adjacent plain words, one space apart: a compound's original pairs, those the span's
+        # own options do not already hold
+        if i in compound:
+            k = i + 1
+            first, second = t.text.lower(), tokens[k].text.lower()
+            pair = channel.compound(first, second, lm)
+            if pair:
+                span_text = text[start:tokens[k].end]
+                if out and out[-1].span.first == i and out[-1].span.last == k:
+                    have = set(out[-1].options.texts)
+                    keep = np.array([c not in have for c in pair.texts])
+                    pair = pair.where(keep) if not keep.all() else pair
+                if pair:
+                    out.append(Proposal(Span(i, k, start, tokens[k].end, span_text), pair))
     return out

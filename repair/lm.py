@@ -91,6 +91,10 @@ class ContextModel:
             return np.zeros(len(q))
         return _find(keys, counts, q.ravel()).reshape(q.shape)
 
+    def bigram_counts(self, keys: np.ndarray) -> np.ndarray:
+        """Corpus counts of bigram keys ``(a << bits) | b`` (any shape; 0 where never counted)."""
+        return self._lookup(self.bi_keys, self.bi_counts, np.asarray(keys, dtype=np.int64))
+
     def unseen_pairs(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """1.0 where both ids are present (>= 0) and the bigram (a, b) was never counted, else 0.0."""
         ok = (a >= 0) & (b >= 0)

@@ -11,7 +11,9 @@ noisy channel), the evidence is:
   choosing among many rarely picks s), how many tokens c adds or drops, and how
   much rarer s is than c;
 * collocations: how many of the spun wording's edge word pairs ("spy company") the
-  corpus never saw, and the same for each candidate in its place;
+  corpus never saw, and the same for each candidate in its place; for a compound
+  original (two words the corpus rarely has together, each swapped back or kept,
+  repair/candidates.py), how strongly the corpus binds its two words (ln PMI);
 * the block (a paragraph between blank lines) and the whole document: the share of
   adjacent word pairs the corpus never saw, the summed positive context gain per
   word, lexicon hits per 100 words, how many wordings the lexicons' spinners
@@ -44,6 +46,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .candidates import (
+    COMPOUND,
     LEXICON,
     MAX_IDS,
     MOBY_FWD,
@@ -75,7 +78,8 @@ NO_WEIGHT = -12.0  # log lexicon weight of a candidate no lexicon lists
 FEATURES = ("gain", "gain_per_token", "gain_rank", "margin", "n_options", "log_degree", "moby_fwd", "moby_rev",
             "wordnet", "wordnet_rel", "n_sources", "lexicon", "lex_log_weight", "lex_log_count", "length_change",
             "span_tokens", "rarity", "spun_log_freq", "cand_log_freq", "spun_unseen", "cand_unseen",
-            "block_unseen", "block_gain", "doc_unseen", "doc_gain", "doc_lex", "doc_orig", "doc_lex_share")
+            "block_unseen", "block_gain", "doc_unseen", "doc_gain", "doc_lex", "doc_orig", "doc_lex_share",
+            "compound", "compound_pmi")
 # the second stage's gate: the first stage's expected spins per 100 words in the rest of the block and
 # of the document (every other span's summed probabilities, capped at 1 a span)
 GATE_FEATURES = ("block_pi", "doc_pi")
@@ -107,6 +111,7 @@ class Scored:
     dfreq: np.ndarray  # ln count(c) − ln count(s), by their rarest tokens
     lex_weight: np.ndarray  # lexicon P(c | s), 0 when no lexicon lists the pair
     lex_count: np.ndarray
+    assoc: np.ndarray  # a compound original's ln PMI (0 for other candidates)
     spun_log_freq: float = 0.0  # ln(1 + count) of the spun wording's rarest token
     spun_unseen: float = 0.0  # how many of the spun wording's two edge word pairs the corpus never saw
     cand_unseen: np.ndarray | None = None  # the same for each candidate in the spun wording's place
@@ -229,7 +234,8 @@ def _flat_of(ev: Evidence) -> _Flat:
         return np.concatenate([getattr(s, name) for s in scored])
 
     return _Flat(scored, np.array([len(s.cands) for s in scored]), cat("gains"), cat("flags"), cat("dlen"),
-                 cat("dfreq"), cat("lex_weight"), cat("lex_count"), cat("log_degree"), cat("cand_unseen"),
+                 cat("dfreq"), cat("lex_weight"), cat("lex_count"), cat("assoc"), cat("log_degree"),
+                 cat("cand_unseen"),
                  np.array([s.last - s.first + 1 for s in scored], dtype=np.float64),
                  np.array([s.spun_log_freq for s in scored]), np.array([s.spun_unseen for s in scored]),
                  np.array([s.block for s in scored]))
@@ -317,6 +323,8 @@ def features(ev: Evidence) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     # a spinner's output holds its vocabulary and little of what it replaces; clean prose that merely
     # shares some of that vocabulary ("amid", "utilized") still holds the plain wordings too
     f[:, 27] = ev.doc_lex / (ev.doc_lex + ev.doc_orig + 1.0)
+    f[:, 28] = (fl & COMPOUND) > 0
+    f[:, 29] = fa.assoc[pick]
     return f, own, pick - first[own]
 
 
@@ -541,6 +549,7 @@ def _span_evidence(text: str, tokens: list[Token], channel: Channel):
     flags_all = num[:, _FLAGS].astype(np.int64)
     lexw_all = np.ascontiguousarray(num[:, _LEX_WEIGHT])
     lexc_all = np.ascontiguousarray(num[:, _LEX_COUNT])
+    assoc_all = np.ascontiguousarray(num[:, _ASSOC])
     cand_unseen = unseen[n_groups:]
     bounds = np.concatenate([[0], np.cumsum(sizes_all)]).tolist()
     out: list[Scored] = []
@@ -554,16 +563,17 @@ def _span_evidence(text: str, tokens: list[Token], channel: Channel):
         start, end = tokens[first].start, tokens[last].end
         out.append(Scored(start, end, first, last, text[start:end], texts[a:b], gains[a:b],
                           logdeg_all[a:b], flags_all[a:b], dlen[a:b], dfreq[a:b], lexw_all[a:b], lexc_all[a:b],
+                          assoc_all[a:b],
                           spun_freq_l[g], unseen_l[g], cand_unseen[a:b], block_of[first]))
     kept_a = np.array(kept, dtype=np.int64)
-    flat = _Flat(out, sizes_all[kept_a], gains, flags_all, dlen, dfreq, lexw_all, lexc_all, logdeg_all,
+    flat = _Flat(out, sizes_all[kept_a], gains, flags_all, dlen, dfreq, lexw_all, lexc_all, assoc_all, logdeg_all,
                  cand_unseen, (spun_len[kept_a]).astype(np.float64), spun_freq[kept_a], unseen[:n_groups][kept_a],
                  np.array(block_of, dtype=np.int64)[firsts[kept_a]])
     return out, block_of, lm, ids, flat
 
 
 # columns of OptionSet.numbers()
-_LOG_DEGREE, _FLAGS, _LOG_FREQ, _LEX_WEIGHT, _LEX_COUNT, _LEN = range(6)
+_LOG_DEGREE, _FLAGS, _LOG_FREQ, _LEX_WEIGHT, _LEX_COUNT, _LEN, _ASSOC = range(7)
 
 
 @dataclass
@@ -578,6 +588,7 @@ class _Flat:
     dfreq: np.ndarray
     lex_weight: np.ndarray
     lex_count: np.ndarray
+    assoc: np.ndarray
     log_degree: np.ndarray
     cand_unseen: np.ndarray
     span_tokens: np.ndarray  # per span

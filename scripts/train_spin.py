@@ -26,6 +26,7 @@ Neither the gold annotations nor Wikinews are read.
 from __future__ import annotations
 
 import argparse
+import bisect
 import difflib
 import json
 import random
@@ -224,15 +225,36 @@ def _norm(text: str) -> str:
     return " ".join(t.text.lower() for t in tokenize(text))
 
 
+def original_wording(text: str, gold: dict[int, tuple[int, str]], starts: list[int], start: int,
+                     end: int) -> str | None:
+    """What ``text[start:end]`` was before spinning (normalised), or None when a spun span crosses
+    its edge or none lies inside it (then no candidate restores it). ``starts``: sorted gold starts."""
+    k = bisect.bisect_right(starts, start) - 1
+    if k >= 0 and gold[starts[k]][0] > start and starts[k] < start:
+        return None  # a spun span begins before and runs into it
+    pieces, pos, hit = [], start, False
+    k = bisect.bisect_left(starts, start)
+    while k < len(starts) and starts[k] < end:
+        s, (e, orig) = starts[k], gold[starts[k]]
+        if e > end:
+            return None
+        pieces += [text[pos:s], orig]
+        pos, hit = e, True
+        k += 1
+    return _norm("".join(pieces + [text[pos:end]])) if hit else None
+
+
 def prepare(doc: Doc) -> Doc:
     doc.ev = spin.evidence(doc.text, tokenize(doc.text), doc.channel)
     doc.X, doc.owner, doc.pick = spin.features(doc.ev)
-    gold = {s: (e, _norm(o)) for s, (e, o) in doc.gold.items()}
+    starts = sorted(doc.gold)
     y = np.zeros(len(doc.X))
+    wording: dict[int, str | None] = {}
     for r, (i, k) in enumerate(zip(doc.owner.tolist(), doc.pick.tolist())):
         s = doc.ev.scored[i]
-        g = gold.get(s.start)
-        y[r] = g is not None and g[0] == s.end and _norm(s.cands[k]) == g[1]
+        if i not in wording:
+            wording[i] = original_wording(doc.text, doc.gold, starts, s.start, s.end)
+        y[r] = wording[i] is not None and _norm(s.cands[k]) == wording[i]
     doc.y = y
     doc.words = doc.ev.n_words
     return doc
@@ -331,12 +353,12 @@ def tally(decision: DecisionModel, docs: list[Doc], threshold: float) -> dict:
         changes = apply(decision, d, threshold)
         n_gold += len(d.gold)
         words += d.words
-        gold = {s: (e, _norm(o)) for s, (e, o) in d.gold.items()}
+        starts = sorted(d.gold)
         for c in changes:
-            g = gold.get(c.start)
-            if g is None or g[0] != c.end:
+            want = original_wording(d.text, d.gold, starts, c.start, c.end)
+            if want is None:  # on clean wording (or only part of a spun span): a false edit
                 false += 1
-            elif _norm(c.new) == g[1]:
+            elif _norm(c.new) == want:
                 ok += 1
             else:
                 wrong += 1

@@ -5,7 +5,7 @@ These use the real shipped tables (lexicons/); they load once per test process.
 import lemminflect
 import pytest
 
-from repair.candidates import article_for, carry_case, inflect_term, options_for, propose
+from repair.candidates import COMPOUND, LEXICON, article_for, carry_case, inflect_term, options_for, propose
 from repair.lm import model
 from repair.tokens import tokenize
 
@@ -123,6 +123,50 @@ def test_propose_respects_skip_and_line_breaks():
     assert all("\n" not in s for s in spans)
 
 
+# ---------------------------------------------------------------- compounds
+def _compounds(text, **kw):
+    """{span text: its compound candidates} of ``text``."""
+    return {p.span.text: _texts(p.options) for p in propose(text, tokenize(text), model(), **kw)
+            if len(p.options) and all(o.flags & COMPOUND for o in p.options.options)}
+
+
+@pytest.mark.parametrize("spun,original", [
+    ("profound learning", "deep learning"),  # one word swapped
+    ("numerous sclerosis", "multiple sclerosis"),
+])
+def test_compound_restores_a_term_whose_words_were_swapped(spun, original):
+    found = _compounds(f"We study the {spun} of the model.")
+    assert original in found[spun]
+
+
+@pytest.mark.parametrize("text,pair", [
+    ("We study deep learning here.", "deep learning"),  # the pair is common: nothing to restore
+    ("We study the profound, learning it.", "profound, learning"),  # not adjacent words one space apart
+    ("We study the profound\nlearning here.", "profound\nlearning"),
+    ("We study profound-learning here.", "profound-learning"),
+    ("We study profound  learning here.", "profound  learning"),
+])
+def test_no_compound_where_the_pair_is_common_or_not_a_plain_pair(text, pair):
+    assert pair in text and pair not in _compounds(text)
+    assert not any(span.startswith("profound") or span.startswith("deep") for span in _compounds(text))
+
+
+def test_compound_options_carry_their_sources_and_association():
+    text = "the profound learning"
+    props = [p for p in propose(text, tokenize(text), model()) if p.span.text == "profound learning"]
+    opts = {o.text: o for p in props for o in p.options.options}
+    deep = opts["deep learning"]
+    assert deep.flags & COMPOUND and deep.flags & ~(COMPOUND | LEXICON)  # a thesaurus source of "deep"
+    assert deep.assoc > 0  # the corpus has the two words together more often than chance
+    assert "profound learning" not in opts
+
+
+def test_compound_respects_skip():
+    text = "the profound learning"
+    assert "profound learning" in _compounds(text)
+    assert "profound learning" not in _compounds(text, skip_token=lambda i: i == 2)
+
+
 # ---------------------------------------------------------------- surface
 @pytest.mark.parametrize("model_text,new,expected", [
     ("troopers", "troops", "troops"),
@@ -180,8 +224,9 @@ def test_guarded_entries_need_their_guard_in_the_document():
     text_without = "The surface region was measured."
     text_with = "The surface region was measured. The surface area is known."
     for text, expected in ((text_without, False), (text_with, True)):
-        found = {p.span.text: p.options.texts for p in propose(text, tokenize(text), model(), channel=ch)}
-        assert ("surface area" in found.get("surface region", [])) is expected
+        found = [o.text for p in propose(text, tokenize(text), model(), channel=ch) if p.span.text == "surface region"
+                 for o in p.options.options if o.flags & LEXICON]  # (a compound may find it on its own)
+        assert ("surface area" in found) is expected
 
 
 def test_lexicon_originals_unknown_to_the_context_model_are_dropped():

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import random
-import time
 
 import pytest
 from test_cli import assert_one_error_line, invoke
@@ -323,21 +322,16 @@ def test_guard_present_matches_whole_words():
     assert guard_present("neural network", "the neural network, trained")
 
 
-def test_lexicon_loads_10k_entries_well_under_a_tenth_of_a_second(tmp_path):
+def test_lexicon_loads_10k_entries_whole(tmp_path):
+    # (how fast it loads is a benchmark figure, benchmarks/bench_speed.py, not a timed test)
     rng = random.Random(3)
     words = ["".join(rng.choice("abcdefghij") for _ in range(8)) for _ in range(20000)]
     entries = {(words[i], words[i + 10000]) for i in range(10000)}
     path = tmp_path / "big.tsv"
     write_lexicon(path, [Entry(s, o, 1, 0.5, "", "t") for s, o in entries])
-    best = min(_timed(lambda: Lexicon.load(path)) for _ in range(3))
-    assert len(Lexicon.load(path)) == 10000
-    assert best < 0.1, f"loading 10k entries took {best:.3f} s"
-
-
-def _timed(fn) -> float:
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
+    lexicon = Lexicon.load(path)
+    assert len(lexicon) == len(entries)
+    assert {(s, e.original) for s in lexicon.keys() for e in lexicon.get(s)} == entries
 
 
 def test_format_lexicon_without_entries_is_just_the_header():

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import functools
 import re
-import time
 
 import pytest
 
@@ -116,14 +115,3 @@ def test_tortured_expected_text_carries_no_notes():
              if "?" in e.original or "[" in e.original or "http" in e.original
              or " AND " in e.original]
     assert not noted[:10]
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_loads_fast(name):
-    def timed():
-        start = time.perf_counter()
-        Lexicon.load(lexicon_dir() / name)
-        return time.perf_counter() - start
-
-    best = min(timed() for _ in range(3))
-    assert best < 0.1, f"{name} took {best:.3f} s to load"
