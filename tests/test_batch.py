@@ -468,3 +468,15 @@ def test_module_fix_folder_two_workers(tmp_path):
     assert b"6 files: 6 repaired" in p.stderr
     p = run_module("fix", str(root), "--out", str(out), "-j", "2", fake=True)
     assert b"6 up to date" in p.stderr and p.returncode == 0
+
+
+def test_progress_bar_shows_rates_when_enabled(capsys, monkeypatch):
+    monkeypatch.setenv("FORCE_COLOR", "1")  # rich draws as on a terminal
+    with batch.progress(3, "repair fix", enabled=True) as advance:
+        for words in (100, 200, 300):
+            advance(words)
+    err = capsys.readouterr().err
+    assert "files/s" in err and "words/s" in err
+    with batch.progress(3, "repair fix", enabled=False) as advance:
+        advance(5)
+    assert capsys.readouterr().err == ""
