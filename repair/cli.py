@@ -143,11 +143,6 @@ def _confidence(value: float) -> float:
     return value
 
 
-_MIN_CONFIDENCE = typer.Option(
-    DEFAULT_THRESHOLD, "--min-confidence", "-c", metavar="X", callback=_confidence,
-    help="Only edits with confidence >= X (0..1).")
-
-
 _LEXICON = typer.Option(
     [], "--lexicon", "-L", metavar="FILE",
     help="Also use this spin lexicon (TSV, see `repair learn`); repeatable. Its entries are "
@@ -163,21 +158,11 @@ _IGNORE = typer.Option(
     help="Leave these rules out: ids or prefixes, comma-separated or repeated.")
 
 
-def _rules(select: Optional[List[str]], ignore: Optional[List[str]]) -> tuple[tuple[str, ...] | None, tuple[str, ...]]:
-    """--select/--ignore as tuples of ids, checked up front: an unknown rule is one error line."""
-    from .pipeline import selected_rules
-
-    def split(values: Optional[List[str]]) -> tuple[str, ...] | None:
-        if values is None:
-            return None
-        return tuple(v.strip() for value in values for v in value.split(",") if v.strip())
-
-    sel, ign = split(select), split(ignore) or ()
-    try:
-        selected_rules(sel, ign)
-    except ValueError as exc:
-        raise CliError(str(exc)) from None
-    return sel, ign
+def _split(values: Optional[List[str]]) -> tuple[str, ...] | None:
+    """A repeatable option's values, each also split at commas; None when not given."""
+    if values is None:
+        return None
+    return tuple(v.strip() for value in values for v in value.split(",") if v.strip())
 
 
 def _lexicons(paths: list[str]) -> tuple[str, ...]:
@@ -192,14 +177,6 @@ def _lexicons(paths: list[str]) -> tuple[str, ...]:
         except OSError as exc:
             raise CliError(f"{p}: cannot read lexicon: {exc.strerror or exc}") from None
     return tuple(os.path.abspath(p) for p in paths)
-
-
-def _run_pipeline(text: str, min_confidence: float, lexicons: tuple[str, ...] = (),
-                  rules: tuple[tuple[str, ...] | None, tuple[str, ...]] = (None, ())):
-    from .pipeline import Options, fix_and_explain  # light; the engine loads on first use
-
-    return fix_and_explain(text, Options(min_confidence=min_confidence, lexicons=lexicons,
-                                         select=rules[0], ignore=rules[1]))
 
 
 def _log_text(path: str, log_path: str, result, min_confidence: float) -> str:
@@ -245,19 +222,20 @@ _QUIET = typer.Option(False, "--quiet", "-q", help="In a folder: no notes or sum
 
 def _settings(paths: List[str], config: Optional[str], isolated: bool, min_confidence: Optional[float],
               lexicon: List[str], select, ignore, ignore_words: Optional[str], include=None, exclude=None):
-    """The run's settings: the command line over the configuration file (repair/config.py)."""
+    """The run's settings: the command line over the configuration file (repair/config.py).
+    Rules, lexicons and the ignore-word list are checked here, before any text is read: a
+    problem is one error line."""
     import dataclasses
 
     from . import config as cf
 
     if config is not None and isolated:
         raise CliError("--config and --isolated cannot be used together")
-    split = lambda vs: None if vs is None else tuple(v.strip() for x in vs for v in x.split(",") if v.strip())  # noqa: E731
     try:
         cfg = cf.Config() if isolated else cf.load(config) if config else cf.discover(cf.config_start(paths))
-        s = cf.resolve(cfg, min_confidence=min_confidence, select=split(select), ignore=split(ignore),
-                       lexicons=tuple(lexicon), ignore_words=ignore_words, include=split(include),
-                       exclude=split(exclude))
+        s = cf.resolve(cfg, min_confidence=min_confidence, select=_split(select), ignore=_split(ignore),
+                       lexicons=tuple(lexicon), ignore_words=ignore_words, include=_split(include),
+                       exclude=_split(exclude))
     except cf.ConfigError as exc:
         raise CliError(str(exc)) from None
     return dataclasses.replace(s, options=dataclasses.replace(
