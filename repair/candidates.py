@@ -27,7 +27,6 @@ from __future__ import annotations
 import bisect
 import functools
 import itertools
-import math
 import re
 import threading
 from dataclasses import dataclass
@@ -628,21 +627,33 @@ class Channel:
             opts = self._cache[(key, single)] = OptionSet._of_raw(found, lm) if found else self._no_options(lm)
         return opts
 
-    def compound(self, first: str, second: str, lm) -> OptionSet:
-        """Original pairs for two adjacent words ``first second`` (lower case; :func:`propose` asks
-        only where the corpus saw them together at most ``COMPOUND_RARE`` times): each word's ``COMPOUND_PARTS`` likeliest single-word
-        originals, or the word itself, combined, and kept where the corpus saw the pair at least
-        ``COMPOUND_MIN`` times and ``COMPOUND_RATIO`` times as often as the spun one; the
-        ``COMPOUND_KEEP`` commonest, flagged COMPOUND with the sources of the words replaced."""
-        key = (f"{first} {second}", None)
-        opts = self._cache.get(key)
-        if opts is None:
+    def compounds(self, pairs: list[tuple[str, str]], lm) -> list[OptionSet]:
+        """Original pairs for each pair of adjacent words ``(first, second)`` (lower case;
+        :func:`propose` asks where the corpus saw them together at most ``COMPOUND_RARE`` times):
+        each word's ``COMPOUND_PARTS`` likeliest single-word originals, or the word itself,
+        combined, and kept where the corpus saw the combination at least ``COMPOUND_MIN`` times and
+        ``COMPOUND_RATIO`` times as often as the spun pair; the ``COMPOUND_KEEP`` commonest, flagged
+        COMPOUND with the sources of the words replaced. The corpus counts of every new pair's
+        combinations are looked up at once."""
+        keys = [(f"{a} {b}", None) for a, b in pairs]
+        todo = {}
+        for key, (a, b) in zip(keys, pairs):
+            if key not in self._cache and key not in todo:
+                todo[key] = _CompoundGrid(a, b, self.options(a, True, lm), self.options(b, True, lm), lm)
+        if todo:
             if len(self._cache) > 200_000:
                 self._cache.clear()
-            found = _compound_raw(first, second, self.options(first, True, lm), self.options(second, True, lm),
-                                  lm)
-            opts = self._cache[key] = OptionSet._of_raw(found, lm) if found else self._no_options(lm)
-        return opts
+            grids = [g for g in todo.values() if g.size]
+            if grids:
+                counts = lm.bigram_counts(np.concatenate([g.keys for g in grids]))
+                at = 0
+                for g in grids:
+                    g.counts = counts[at:at + g.size].reshape(len(g.a_ids), len(g.b_ids))
+                    at += g.size
+            for key, g in todo.items():
+                found = g.originals(lm) if g.size else ()
+                self._cache[key] = OptionSet._of_raw(found, lm) if found else self._no_options(lm)
+        return [self._cache[key] for key in keys]
 
     def _no_options(self, lm) -> OptionSet:
         if self._empty is None:
@@ -660,45 +671,63 @@ class Channel:
         return key in self._thesaurus_index or key in self._lexicon_keys
 
 
-COMPOUND_PARTS = 20  # originals of each word tried in a compound (the options come likeliest first)
+COMPOUND_PARTS = 12  # originals of each word tried in a compound (the options come likeliest first)
 COMPOUND_RARE = 2  # a spun pair seen at most this often in the corpus is tried as a compound
 COMPOUND_MIN, COMPOUND_RATIO = 5, 10  # an original pair seen at least this often, and this many times more
-COMPOUND_KEEP = 8  # original pairs kept per compound, commonest first
+COMPOUND_MIN_PMI = 3.0  # ...whose words the corpus has together at least e**3 times as often as chance would
+COMPOUND_KEEP = 6  # original pairs kept per compound, commonest first
 
 
-def _compound_raw(first: str, second: str, left: OptionSet, right: OptionSet, lm) -> tuple[tuple, ...]:
-    """:meth:`Channel.compound` as tuples of the ``Option`` fields."""
-    own = (lm.word_id(first), lm.word_id(second))
-    if min(own) < 0 or not (len(left) or len(right)):
-        return ()
+class _CompoundGrid:
+    """The combinations of a compound: the first word or one of its originals, then the second or
+    one of its originals (row and column 0: the words themselves), as bigram keys to look up."""
 
-    def parts(opts: OptionSet, own_id: int) -> tuple[np.ndarray, np.ndarray]:
+    def __init__(self, first: str, second: str, left: OptionSet, right: OptionSet, lm) -> None:
+        self.first, self.second, self.left, self.right = first, second, left, right
+        own = (lm.word_id(first), lm.word_id(second))
+        self.size = 0
+        if min(own) < 0 or not (len(left) or len(right)):
+            return
+        self.a_ids, self.a_rows = self._parts(left, own[0])
+        self.b_ids, self.b_rows = self._parts(right, own[1])
+        self.keys = ((self.a_ids[:, None] << lm.bits) | self.b_ids[None, :]).ravel()
+        self.size = len(self.keys)
+        self.counts = np.zeros(0)
+
+    @staticmethod
+    def _parts(opts: OptionSet, own_id: int) -> tuple[np.ndarray, np.ndarray]:
         """Context-model ids of the word and its single-token originals, and their option rows (-1: the word)."""
         rows = np.flatnonzero(opts.numbers()[:, 5] == 1)[:COMPOUND_PARTS]
         return np.concatenate([[own_id], opts.ids[rows, 0]]), np.concatenate([[-1], rows])
 
-    a_ids, a_rows = parts(left, own[0])
-    b_ids, b_rows = parts(right, own[1])
-    counts = lm.bigram_counts((a_ids[:, None] << lm.bits) | b_ids[None, :])
-    seen = counts[0, 0]
-    counts[0, 0] = 0.0  # the spun pair is no candidate of itself
-    found = np.argwhere(counts >= max(COMPOUND_MIN, COMPOUND_RATIO * seen))
-    order = np.lexsort((found[:, 1], found[:, 0], -counts[found[:, 0], found[:, 1]]))[:COMPOUND_KEEP]
-    out = []
-    for i, j in found[order].tolist():
-        words, flags, degree, via = [], COMPOUND, 1, False
-        for word, opts, row in ((first, left, int(a_rows[i])), (second, right, int(b_rows[j]))):
-            if row < 0:
-                words.append(word)
-                continue
-            words.append(opts.texts[row])
-            flags |= int(opts.numbers()[row, 1]) & _THESAURUS_FLAGS
-            degree = max(degree, int(opts._degree[row]))
-            via = via or bool(opts._via[row])
-        a, b = int(a_ids[i]), int(b_ids[j])
-        pmi = math.log(counts[i, j] * lm.total / max(lm.uni[a] * lm.uni[b], 1.0))
-        out.append((" ".join(words), (a, b), flags, degree, via, 0.0, 0, "", pmi))
-    return tuple(out)
+    def originals(self, lm) -> tuple[tuple, ...]:
+        """The kept combinations as tuples of the ``Option`` fields (``counts`` filled in)."""
+        counts = self.counts.copy()
+        seen = counts[0, 0]
+        counts[0, 0] = 0.0  # the spun pair is no candidate of itself
+        found = np.argwhere(counts >= max(COMPOUND_MIN, COMPOUND_RATIO * seen))
+        if not len(found):
+            return ()
+        n = counts[found[:, 0], found[:, 1]]
+        pmi = np.log(n * lm.total / np.maximum(lm.uni[self.a_ids[found[:, 0]]] * lm.uni[self.b_ids[found[:, 1]]], 1.0))
+        term = pmi >= COMPOUND_MIN_PMI
+        found, n, pmi = found[term], n[term], pmi[term]
+        order = np.lexsort((found[:, 1], found[:, 0], -n))[:COMPOUND_KEEP]
+        out = []
+        for (i, j), assoc in zip(found[order].tolist(), pmi[order].tolist()):
+            words, flags, degree, via = [], COMPOUND, 1, False
+            for word, opts, row in ((self.first, self.left, int(self.a_rows[i])),
+                                    (self.second, self.right, int(self.b_rows[j]))):
+                if row < 0:
+                    words.append(word)
+                    continue
+                words.append(opts.texts[row])
+                flags |= int(opts.numbers()[row, 1]) & _THESAURUS_FLAGS
+                degree = max(degree, int(opts._degree[row]))
+                via = via or bool(opts._via[row])
+            out.append((" ".join(words), (int(self.a_ids[i]), int(self.b_ids[j])), flags, degree, via, 0.0, 0, "",
+                        assoc))
+        return tuple(out)
 
 
 def propose(text: str, tokens: list[Token], lm, skip_token=lambda i: False,
@@ -724,13 +753,15 @@ def propose(text: str, tokens: list[Token], lm, skip_token=lambda i: False,
     # times: the compounds (looked up at once)
     plain = [w and not v and t.text.isalpha() for w, v, t in zip(word, vetoed, tokens)]
     pairs = [k for k in range(n - 1) if plain[k] and plain[k + 1] and text[tokens[k].end:tokens[k + 1].start] == " "]
-    compound = set()
+    compound: dict[int, OptionSet] = {}
     if pairs:
         a = np.array([lm.word_id(tokens[k].norm) for k in pairs], dtype=np.int64)
         b = np.array([lm.word_id(tokens[k + 1].norm) for k in pairs], dtype=np.int64)
         ok = (a >= 0) & (b >= 0)
         seen = lm.bigram_counts((np.maximum(a, 0) << lm.bits) | np.maximum(b, 0))
-        compound = {k for k, good in zip(pairs, (ok & (seen <= COMPOUND_RARE)).tolist()) if good}
+        rare = [k for k, good in zip(pairs, (ok & (seen <= COMPOUND_RARE)).tolist()) if good]
+        found = channel.compounds([(tokens[k].text.lower(), tokens[k + 1].text.lower()) for k in rare], lm)
+        compound = {k: opts for k, opts in zip(rare, found) if opts}
     # every run of 1-MAX_SPAN word tokens on one line (inner hyphens and apostrophes allowed),
     # by first token, then length; a span holding a vetoed token is skipped, and so is every
     # longer span from the same first token
@@ -762,18 +793,13 @@ def propose(text: str, tokens: list[Token], lm, skip_token=lambda i: False,
                 opts = opts.where(keep) if not keep.all() else opts
             if opts:
                 out.append(Proposal(Span(i, j, start, end, span_text), opts))
-        # two adjacent plain words, one space apart: a compound's original pairs, those the span's
-        # own options do not already hold
-        if i in compound:
+        pair = compound.get(i)
+        if pair is not None:  # the compound's original pairs that the span's own options lack
             k = i + 1
-            first, second = t.text.lower(), tokens[k].text.lower()
-            pair = channel.compound(first, second, lm)
+            if out and out[-1].span.first == i and out[-1].span.last == k:
+                have = set(out[-1].options.texts)
+                keep = np.array([c not in have for c in pair.texts])
+                pair = pair.where(keep) if not keep.all() else pair
             if pair:
-                span_text = text[start:tokens[k].end]
-                if out and out[-1].span.first == i and out[-1].span.last == k:
-                    have = set(out[-1].options.texts)
-                    keep = np.array([c not in have for c in pair.texts])
-                    pair = pair.where(keep) if not keep.all() else pair
-                if pair:
-                    out.append(Proposal(Span(i, k, start, tokens[k].end, span_text), pair))
+                out.append(Proposal(Span(i, k, start, tokens[k].end, text[start:tokens[k].end]), pair))
     return out

@@ -54,6 +54,7 @@ from .candidates import (
     WN_REL,
     WN_SYN,
     Channel,
+    article_for,
     carry_case,
     propose,
 )
@@ -79,7 +80,7 @@ FEATURES = ("gain", "gain_per_token", "gain_rank", "margin", "n_options", "log_d
             "wordnet", "wordnet_rel", "n_sources", "lexicon", "lex_log_weight", "lex_log_count", "length_change",
             "span_tokens", "rarity", "spun_log_freq", "cand_log_freq", "spun_unseen", "cand_unseen",
             "block_unseen", "block_gain", "doc_unseen", "doc_gain", "doc_lex", "doc_orig", "doc_lex_share",
-            "compound", "compound_pmi")
+            "compound", "compound_pmi", "article_broken")
 # the second stage's gate: the first stage's expected spins per 100 words in the rest of the block and
 # of the document (every other span's summed probabilities, capped at 1 a span)
 GATE_FEATURES = ("block_pi", "doc_pi")
@@ -114,6 +115,7 @@ class Scored:
     assoc: np.ndarray  # a compound original's ln PMI (0 for other candidates)
     spun_log_freq: float = 0.0  # ln(1 + count) of the spun wording's rarest token
     spun_unseen: float = 0.0  # how many of the spun wording's two edge word pairs the corpus never saw
+    article_broken: float = 0.0  # 1 when an "a"/"an" before the spun wording does not fit it ("a analysis")
     cand_unseen: np.ndarray | None = None  # the same for each candidate in the spun wording's place
     block: int = 0
     posteriors: np.ndarray | None = None  # P(candidate is the original); 0 for those not asked about
@@ -238,7 +240,7 @@ def _flat_of(ev: Evidence) -> _Flat:
                  cat("cand_unseen"),
                  np.array([s.last - s.first + 1 for s in scored], dtype=np.float64),
                  np.array([s.spun_log_freq for s in scored]), np.array([s.spun_unseen for s in scored]),
-                 np.array([s.block for s in scored]))
+                 np.array([s.block for s in scored]), np.array([s.article_broken for s in scored]))
 
 
 def _ranks(g: np.ndarray, sizes: np.ndarray, owner: np.ndarray,
@@ -325,6 +327,7 @@ def features(ev: Evidence) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     f[:, 27] = ev.doc_lex / (ev.doc_lex + ev.doc_orig + 1.0)
     f[:, 28] = (fl & COMPOUND) > 0
     f[:, 29] = fa.assoc[pick]
+    f[:, 30] = fa.article_broken[own]
     return f, own, pick - first[own]
 
 
@@ -551,6 +554,7 @@ def _span_evidence(text: str, tokens: list[Token], channel: Channel):
     lexc_all = np.ascontiguousarray(num[:, _LEX_COUNT])
     assoc_all = np.ascontiguousarray(num[:, _ASSOC])
     cand_unseen = unseen[n_groups:]
+    broken = _article_broken(tokens, line_of, ranges)
     bounds = np.concatenate([[0], np.cumsum(sizes_all)]).tolist()
     out: list[Scored] = []
     kept = []
@@ -564,12 +568,29 @@ def _span_evidence(text: str, tokens: list[Token], channel: Channel):
         out.append(Scored(start, end, first, last, text[start:end], texts[a:b], gains[a:b],
                           logdeg_all[a:b], flags_all[a:b], dlen[a:b], dfreq[a:b], lexw_all[a:b], lexc_all[a:b],
                           assoc_all[a:b],
-                          spun_freq_l[g], unseen_l[g], cand_unseen[a:b], block_of[first]))
+                          spun_freq_l[g], unseen_l[g], broken[g], cand_unseen[a:b], block_of[first]))
     kept_a = np.array(kept, dtype=np.int64)
     flat = _Flat(out, sizes_all[kept_a], gains, flags_all, dlen, dfreq, lexw_all, lexc_all, assoc_all, logdeg_all,
                  cand_unseen, (spun_len[kept_a]).astype(np.float64), spun_freq[kept_a], unseen[:n_groups][kept_a],
-                 np.array(block_of, dtype=np.int64)[firsts[kept_a]])
+                 np.array(block_of, dtype=np.int64)[firsts[kept_a]], np.array(broken)[kept_a])
     return out, block_of, lm, ids, flat
+
+
+def _article_broken(tokens: list[Token], line_of: list[int], ranges: list[tuple[int, int]]) -> list[float]:
+    """Per token range: 1.0 when an "a" or "an" before its first word (on the same line; inside the
+    range when the range starts with the article) is the wrong one for that word. A spinner swaps
+    the word and leaves the article ("a analysis fellow"), so a broken article is evidence of a swap."""
+    out = []
+    for first, last in ranges:
+        art, head = first - 1, first
+        if tokens[first].text.lower() in ("a", "an") and first < last:
+            art, head = first, first + 1
+        if art < 0 or line_of[art] != line_of[head] or tokens[art].text.lower() not in ("a", "an") \
+                or not tokens[head].is_word:
+            out.append(0.0)
+            continue
+        out.append(float(article_for(tokens[head].text) != tokens[art].text.lower()))
+    return out
 
 
 # columns of OptionSet.numbers()
@@ -595,6 +616,7 @@ class _Flat:
     spun_log_freq: np.ndarray
     spun_unseen: np.ndarray
     block: np.ndarray
+    article_broken: np.ndarray
     post: np.ndarray | None = None  # every span's posteriors, once decided
 
 

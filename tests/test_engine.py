@@ -236,6 +236,26 @@ def test_longest_span_is_scored_with_and_without_an_article(before, tmp_path):
     assert all(np.isfinite(s.gains).all() for s in ev.scored)
 
 
+@pytest.mark.parametrize("text,span,broken", [
+    ("She is a analysis fellow.", "analysis", 1.0),  # the spinner swapped the word, not the article
+    ("It took an year to finish.", "year", 1.0),
+    ("She is an analysis fellow.", "analysis", 0.0),
+    ("They waited an hour there.", "hour", 0.0),  # silent h
+    ("She is at a university there.", "university", 0.0),  # "yoo" sound
+    ("The analysis was long.", "analysis", 0.0),  # no article
+    ("It was a\nanalysis of it.", "analysis", 0.0),  # an article on another line is not this word's
+])
+def test_broken_article_before_a_span_is_evidence(text, span, broken):
+    from repair import spin
+
+    ev = spin.evidence(text, tokenize(text), spin.default_channel())
+    found = [s.article_broken for s in ev.scored if s.old == span]
+    assert found and found[0] == broken
+    X, owner, _ = spin.features(ev)
+    col = spin.FEATURES.index("article_broken")
+    assert all(X[r, col] == ev.scored[o].article_broken for r, o in enumerate(owner.tolist()))
+
+
 def test_article_in_suggestions_agrees():
     for case in FLAG_CASES:
         for c in run(case["text"], 0.0).suggestions:
