@@ -14,10 +14,9 @@ from typing import Sequence
 
 from .changes import Change
 
-__all__ = ["FORMATS", "LineIndex", "render", "render_text", "render_json", "render_jsonl", "json_line",
+__all__ = ["LineIndex", "render_text", "render_json", "render_json_many", "render_jsonl", "json_line",
            "unified_diff"]
 
-FORMATS = ("text", "json", "jsonl")
 _BOM = "\ufeff"
 
 
@@ -83,16 +82,6 @@ def json_line(obj: dict) -> str:
 def render_jsonl(path: str, text: str, changes: Sequence[Change], **extra) -> str:
     """One change per line, each with a ``path`` field (and any ``extra`` fields)."""
     return "".join(json_line({"path": path, **extra, **c.to_dict()}) for c in changes)
-
-
-def render(fmt: str, path: str, text: str, changes: Sequence[Change]) -> str:
-    if fmt == "text":
-        return render_text(path, text, changes)
-    if fmt == "json":
-        return render_json(path, text, changes)
-    if fmt == "jsonl":
-        return render_jsonl(path, text, changes)
-    raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
 
 
 def _lines(text: str) -> list[str]:

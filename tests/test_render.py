@@ -5,7 +5,7 @@ import subprocess
 import pytest
 
 from repair.changes import Candidate, Change
-from repair.render import LineIndex, render, render_json_many, unified_diff
+from repair.render import LineIndex, render_json, render_json_many, render_jsonl, render_text, unified_diff
 
 
 def test_line_index_counts_code_points_and_crlf_once():
@@ -28,31 +28,26 @@ def _changes(text):
 
 def test_render_text():
     text = "line one\r\nThe spy company\n"
-    assert render("text", "a.txt", text, _changes(text)) == \
+    assert render_text("a.txt", text, _changes(text)) == \
         'a.txt:2:9: "company" -> "agency" (0.93) spin.thesaurus\n'
-    assert render("text", "a.txt", text, []) == ""
+    assert render_text("a.txt", text, []) == ""
 
 
 def test_render_text_quotes_awkward_wording():
     c = Change(0, 2, 'a"\n', 'b\\', "r", 1.0)
-    line = render("text", "p", 'a"\n', [c])
+    line = render_text("p", 'a"\n', [c])
     assert line == 'p:1:1: "a\\"\\n" -> "b\\\\" (1.00) r\n'
 
 
 def test_render_json_and_jsonl():
     text = "The spy company"
-    obj = json.loads(render("json", "a.txt", text, _changes(text)))
+    obj = json.loads(render_json("a.txt", text, _changes(text)))
     assert obj == {"path": "a.txt", "changes": [_changes(text)[0].to_dict()]}
-    lines = render("jsonl", "a.txt", text, _changes(text) * 2).splitlines()
+    lines = render_jsonl("a.txt", text, _changes(text) * 2).splitlines()
     assert len(lines) == 2
     assert json.loads(lines[0]) == {"path": "a.txt", **_changes(text)[0].to_dict()}
     assert json.loads(render_json_many([("a", []), ("b", [])])) == [
         {"path": "a", "changes": []}, {"path": "b", "changes": []}]
-
-
-def test_unknown_format():
-    with pytest.raises(ValueError):
-        render("xml", "a", "", [])
 
 
 def test_diff_keeps_crlf_and_marks_missing_newline():
