@@ -850,9 +850,10 @@ def review_(
     result = apply_changes(text, accepted)
     if log_out is not None:  # the log first: an in-place rewrite must never lose its way back
         _write_file(log_out, rv.render_log(display_name(path), accepted, log_out, tool=PROG, version=__version__))
-    if not in_place or result != text:
+    write_result = not in_place or result != text
+    if write_result:
         _write_file(target, result)
-    wrote = [p for p in (target if (not in_place or result != text) else None, log_out) if p]
+    wrote = [p for p in (target if write_result else None, log_out) if p]
     out.write(f"{rv.summary(state)}" + (f"; wrote {' and '.join(wrote)}" if wrote else "") + "\n")
     out.flush()
 
@@ -953,12 +954,13 @@ def report_(
         raise CliError(f"--html {html}: is an input file")
     options = _settings(paths, config, isolated, min_confidence, lexicon, select, ignore, ignore_words).options
     threshold = options.min_confidence
+    if floor is None and not log:
+        floor = threshold / 2
     entries, views, failed = [], [], False
     for k, path in enumerate(paths):
         try:
             text = read_text(path)
-            changes = _changes_of(path, text, log[k] if log else None,
-                                  floor if floor is not None or log else threshold / 2, options)
+            changes = _changes_of(path, text, log[k] if log else None, floor, options)
         except InputError as exc:
             _error(str(exc))
             failed = True
