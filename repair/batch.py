@@ -42,7 +42,7 @@ from dataclasses import asdict, dataclass, field
 
 from .changes import Change
 from .pipeline import Options, fix_and_explain, selected_rules
-from .textio import InputError, decode, read_bytes, write_bytes_atomic
+from .textio import InputError, _umask, decode, read_bytes, write_bytes_atomic
 
 __all__ = ["DEFAULT_INCLUDE", "MANIFEST_NAME", "Settings", "Walk", "Job", "FileResult", "Manifest",
            "Summary", "JsonlLog", "walk", "matches", "fingerprint", "run", "fix_tree", "check_jobs", "out_dir_problem",
@@ -160,10 +160,8 @@ def file_hash(data: bytes) -> str:
 
 def _content_hash(path: str) -> str:
     try:
-        with open(path, "rb") as f:
-            return hashlib.file_digest(f, "sha256").hexdigest() if hasattr(hashlib, "file_digest") \
-                else file_hash(f.read())
-    except OSError:
+        return file_hash(read_bytes(path))
+    except InputError:
         return "unreadable"
 
 
@@ -207,11 +205,10 @@ class Manifest:
         self.files: dict[str, dict] = {}
         self._dirty = False
         try:
-            with open(self.path, "rb") as f:
-                data = json.loads(f.read().decode("utf-8"))
+            data = json.loads(read_bytes(self.path))
             if data.get("format") == _MANIFEST_FORMAT and isinstance(data.get("files"), dict):
                 self.files = data["files"]
-        except (OSError, ValueError, AttributeError):
+        except (InputError, ValueError, AttributeError):
             pass  # no manifest, or an unusable one: everything is redone
 
     def up_to_date(self, rel: str, input_hash: str, key: str, dest: str) -> bool:
@@ -520,12 +517,6 @@ class JsonlLog:
             with contextlib.suppress(OSError):
                 os.unlink(self._tmp)
             raise
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
 
 
 # --- repair fix DIR ----------------------------------------------------------------------------
