@@ -188,7 +188,7 @@ class OptionSet:
         lex_weight = np.array([r[5] for r in raw], dtype=np.float64)
         lex_count = np.array([r[6] for r in raw], dtype=np.float64)
         # flags and lens are small integers, exact in float64
-        assoc = np.array([r[8] if len(r) > 8 else 0.0 for r in raw], dtype=np.float64)
+        assoc = np.array([r[8] for r in raw], dtype=np.float64)
         self._num = np.column_stack([log_degree, flags, log_freq, lex_weight, lex_count, lens,
                                      assoc]).astype(np.float64)
         self._degree = np.array([r[3] for r in raw], dtype=np.int64)
@@ -458,7 +458,8 @@ def _thesaurus_rows(key: str, inflected: tuple, th: Thesaurus, fm: _Forms, max_o
         pick = np.flatnonzero(prior <= cut)  # every tie of the last place too: the text decides
     texts, prior_l, uniq_l = fm.texts, prior.tolist(), uniq.tolist()
     ranked = sorted((prior_l[k], texts[uniq_l[k]], k) for k in pick.tolist())[:max_options]
-    return [(text, fm.term_ids[uniq_l[k]], flags_u[k], degree_u[k], via_u[k], 0.0, 0, "") for _, text, k in ranked]
+    return [(text, fm.term_ids[uniq_l[k]], flags_u[k], degree_u[k], via_u[k], 0.0, 0, "", 0.0)
+            for _, text, k in ranked]
 
 
 _POPCOUNT = np.array([x.bit_count() for x in range(32)], dtype=np.int64)
@@ -566,12 +567,12 @@ def _options_raw(key: str, single: bool, lm, max_options: int, lexicons=()) -> t
                 continue
             old = lexical.get(e.original)
             if old is None or e.weight > old[5]:
-                lexical[e.original] = (e.original, ids, LEXICON, 1, False, e.weight, e.count, e.guard)
+                lexical[e.original] = (e.original, ids, LEXICON, 1, False, e.weight, e.count, e.guard, 0.0)
     out = list(lexical.values())
     for o in _thesaurus_raw(key, single, lm, max_options):
         lex = lexical.get(o[0])
         if lex is not None:
-            out[out.index(lex)] = (o[0], o[1], o[2] | LEXICON, o[3], o[4], lex[5], lex[6], lex[7])
+            out[out.index(lex)] = (o[0], o[1], o[2] | LEXICON, o[3], o[4], lex[5], lex[6], lex[7], 0.0)
         else:
             out.append(o)
     return tuple(out)
@@ -697,7 +698,7 @@ class _CompoundGrid:
     @staticmethod
     def _parts(opts: OptionSet, own_id: int) -> tuple[np.ndarray, np.ndarray]:
         """Context-model ids of the word and its single-token originals, and their option rows (-1: the word)."""
-        rows = np.flatnonzero(opts.numbers()[:, 5] == 1)[:COMPOUND_PARTS]
+        rows = np.flatnonzero(opts.lens == 1)[:COMPOUND_PARTS]
         return np.concatenate([[own_id], opts.ids[rows, 0]]), np.concatenate([[-1], rows])
 
     def originals(self, lm) -> tuple[tuple, ...]:
@@ -714,15 +715,16 @@ class _CompoundGrid:
         found, n, pmi = found[term], n[term], pmi[term]
         order = np.lexsort((found[:, 1], found[:, 0], -n))[:COMPOUND_KEEP]
         out = []
+        left_flags, right_flags = self.left.flags.tolist(), self.right.flags.tolist()
         for (i, j), assoc in zip(found[order].tolist(), pmi[order].tolist()):
             words, flags, degree, via = [], COMPOUND, 1, False
-            for word, opts, row in ((self.first, self.left, int(self.a_rows[i])),
-                                    (self.second, self.right, int(self.b_rows[j]))):
+            for word, opts, opt_flags, row in ((self.first, self.left, left_flags, int(self.a_rows[i])),
+                                               (self.second, self.right, right_flags, int(self.b_rows[j]))):
                 if row < 0:
                     words.append(word)
                     continue
                 words.append(opts.texts[row])
-                flags |= int(opts.numbers()[row, 1]) & _THESAURUS_FLAGS
+                flags |= opt_flags[row] & _THESAURUS_FLAGS
                 degree = max(degree, int(opts._degree[row]))
                 via = via or bool(opts._via[row])
             out.append((" ".join(words), (int(self.a_ids[i]), int(self.b_ids[j])), flags, degree, via, 0.0, 0, "",
@@ -755,10 +757,8 @@ def propose(text: str, tokens: list[Token], lm, skip_token=lambda i: False,
     pairs = [k for k in range(n - 1) if plain[k] and plain[k + 1] and text[tokens[k].end:tokens[k + 1].start] == " "]
     compound: dict[int, OptionSet] = {}
     if pairs:
-        a = np.array([lm.word_id(tokens[k].norm) for k in pairs], dtype=np.int64)
-        b = np.array([lm.word_id(tokens[k + 1].norm) for k in pairs], dtype=np.int64)
-        ok = (a >= 0) & (b >= 0)
-        seen = lm.bigram_counts((np.maximum(a, 0) << lm.bits) | np.maximum(b, 0))
+        seen, ok = lm.pair_counts(np.array([lm.word_id(tokens[k].norm) for k in pairs], dtype=np.int64),
+                                  np.array([lm.word_id(tokens[k + 1].norm) for k in pairs], dtype=np.int64))
         rare = [k for k, good in zip(pairs, (ok & (seen <= COMPOUND_RARE)).tolist()) if good]
         found = channel.compounds([(tokens[k].text.lower(), tokens[k + 1].text.lower()) for k in rare], lm)
         compound = {k: opts for k, opts in zip(rare, found) if opts}

@@ -95,11 +95,16 @@ class ContextModel:
         """Corpus counts of bigram keys ``(a << bits) | b`` (any shape; 0 where never counted)."""
         return self._lookup(self.bi_keys, self.bi_counts, np.asarray(keys, dtype=np.int64))
 
+    def pair_counts(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Corpus counts of the word pairs (a, b) (arrays of ids), and where both ids are present (>= 0);
+        a pair with an absent id counts as its present ids' pair would, so mask it with the second array."""
+        ok = (a >= 0) & (b >= 0)
+        return self.bigram_counts((np.maximum(a, 0) << self.bits) | np.maximum(b, 0)), ok
+
     def unseen_pairs(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """1.0 where both ids are present (>= 0) and the bigram (a, b) was never counted, else 0.0."""
-        ok = (a >= 0) & (b >= 0)
-        q = (np.maximum(a, 0) << self.bits) | np.maximum(b, 0)
-        return (ok & (self._lookup(self.bi_keys, self.bi_counts, q) == 0)).astype(np.float64)
+        counts, ok = self.pair_counts(a, b)
+        return (ok & (counts == 0)).astype(np.float64)
 
     def token_logprobs(self, u: np.ndarray, v: np.ndarray, w: np.ndarray) -> np.ndarray:
         """log S(w | u v) for arrays of ids; u or v may be -1 (no context)."""
