@@ -134,9 +134,9 @@ def apply_all(files: Sequence[FileDecisions], *, out_dir: str | None, in_place: 
     written = applied = failed = 0
     for f, target in zip(files, targets):
         try:
-            text = read_text(f.path) if f.path != "-" else None
-            if text is None:
+            if f.path == "-":
                 raise InputError(f"{f.path}: standard input cannot be applied to; report on a file")
+            text = read_text(f.path)
             if sha256_text(text) != f.sha256:
                 raise InputError(f"{f.path}: changed since the report (sha256 differs); not applied")
             changes = f.accepted()
