@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Sequence
 
 from .changes import Change
-from .render import LineIndex, render_json, render_json_many, render_jsonl, render_text
+from .render import LineIndex, concise_line, render_json, render_json_many, render_jsonl, render_text
 
 __all__ = ["FORMATS", "ALIASES", "Report", "Utf16Index", "languagetool_response", "sarif_log",
            "github_lines", "full_text"]
@@ -89,12 +89,10 @@ def full_text(path: str, text: str, changes: Sequence[Change]) -> str:
     """Each change as its concise line, the input line with ``^^^`` under the span and the
     replacement, and its reason.  Long lines are cut to the span and 60 characters either side."""
     index = LineIndex(text)
-    starts = [0] + [m.end() for m in re.finditer("\n", text)]
     out = []
     for c in changes:
         line_no, col = index.position(c.start)
-        s = starts[line_no - 1]
-        e = starts[line_no] if line_no < len(starts) else len(text)
+        s, e = index.line_span(line_no)
         line = text[s:e].rstrip("\n").rstrip("\r")
         a = c.start - s
         b = max(a, min(c.end - s, len(line)))
@@ -106,8 +104,7 @@ def full_text(path: str, text: str, changes: Sequence[Change]) -> str:
         carets = "^" * max(1, sum(_width(ch) for ch in line[a:b]))
         gutter = " " * len(str(line_no))
         new = _quote(c.new) if c.new else "(delete)"
-        rule = f" {c.rule}" if c.rule else ""
-        out.append(f"{path}:{line_no}:{col}: {_quote(c.old)} -> {_quote(c.new)} ({c.confidence:.2f}){rule}\n"
+        out.append(concise_line(path, line_no, col, c) +
                    f"{gutter} |\n{line_no} | {shown}\n{gutter} | {_pad(before)}{carets} {new}\n")
         if c.reason.strip():
             out.append(f"{gutter} = {' '.join(c.reason.split())}\n")

@@ -14,8 +14,8 @@ from typing import Sequence
 
 from .changes import Change
 
-__all__ = ["LineIndex", "render_text", "render_json", "render_json_many", "render_jsonl", "json_line",
-           "unified_diff"]
+__all__ = ["LineIndex", "concise_line", "render_text", "render_json", "render_json_many", "render_jsonl",
+           "json_line", "unified_diff"]
 
 _BOM = "\ufeff"
 
@@ -31,6 +31,11 @@ class LineIndex:
     def __init__(self, text: str):
         self._starts = [0] + [m.end() for m in re.finditer("\n", text)]
         self._bom = text.startswith(_BOM)
+        self._end = len(text)
+
+    def line_span(self, line: int) -> tuple[int, int]:
+        """The ``[start, end)`` offsets of 1-based ``line``, its ``\\n`` included."""
+        return self._starts[line - 1], self._starts[line] if line < len(self._starts) else self._end
 
     def position(self, offset: int) -> tuple[int, int]:
         line = bisect.bisect_right(self._starts, offset) - 1
@@ -47,12 +52,13 @@ def _quote(s: str) -> str:
 def render_text(path: str, text: str, changes: Sequence[Change]) -> str:
     """One line per change: ``path:line:col: "old" -> "new" (0.93) rule``."""
     index = LineIndex(text)
-    lines = []
-    for c in changes:
-        line, col = index.position(c.start)
-        rule = f" {c.rule}" if c.rule else ""
-        lines.append(f"{path}:{line}:{col}: {_quote(c.old)} -> {_quote(c.new)} ({c.confidence:.2f}){rule}\n")
-    return "".join(lines)
+    return "".join(concise_line(path, *index.position(c.start), c) for c in changes)
+
+
+def concise_line(path: str, line: int, col: int, c: Change) -> str:
+    """``path:line:col: "old" -> "new" (0.93) rule`` and a newline."""
+    rule = f" {c.rule}" if c.rule else ""
+    return f"{path}:{line}:{col}: {_quote(c.old)} -> {_quote(c.new)} ({c.confidence:.2f}){rule}\n"
 
 
 def _file_object(path: str, changes: Sequence[Change]) -> dict:
