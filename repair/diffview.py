@@ -13,7 +13,7 @@ from __future__ import annotations
 import bisect
 import os
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Sequence, TextIO
 
 from .changes import Change, apply_changes
@@ -98,15 +98,16 @@ def word_diff(path: str, text: str, changes: Sequence[Change], style: Style = PL
         last = _line_of(starts, max(group[-1].end - 1, group[-1].start))
         a, b = starts[first], starts[last + 1] if last + 1 < len(starts) else len(text)
         segment = text[a:b]
-        pieces, pos = [], a
+        marked, repaired, pos = [], [], a  # the hunk's lines with the edits marked, and as repaired
         for c in group:
-            pieces += [text[pos:c.start], inline(c, style)]
+            kept = text[pos:c.start]
+            marked += [kept, inline(c, style)]
+            repaired += [kept, c.new]
             pos = c.end
-        pieces.append(text[pos:b])
-        body = "".join(pieces)
-        n_old = segment.count("\n") + (bool(segment) and not segment.endswith("\n"))
-        new_segment = apply_changes(segment, [_moved(c, -a) for c in group])
-        n_new = new_segment.count("\n") + (bool(new_segment) and not new_segment.endswith("\n"))
+        marked.append(text[pos:b])
+        repaired.append(text[pos:b])
+        body = "".join(marked)
+        n_old, n_new = _count_lines(segment), _count_lines("".join(repaired))
         # as diff -u: an empty range starts at the line before it
         a_at, b_at = first + bool(n_old), first + shift + bool(n_new)
         out.append(style.cyan(f"@@ -{a_at},{n_old} +{b_at},{n_new} @@") + "\n")
@@ -119,8 +120,9 @@ def _line_of(starts: list[int], offset: int) -> int:
     return bisect.bisect_right(starts, offset) - 1
 
 
-def _moved(c: Change, by: int) -> Change:
-    return replace(c, start=c.start + by, end=c.end + by)
+def _count_lines(s: str) -> int:
+    """Lines in ``s`` as diff counts them: a last line without ``\\n`` counts too."""
+    return s.count("\n") + (bool(s) and not s.endswith("\n"))
 
 
 def _hunks(ordered: list[Change], starts: list[int]) -> list[list[Change]]:
