@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Sequence
 
 from .changes import Change
-from .render import LineIndex, concise_line, render_json, render_json_many, render_jsonl, render_text
+from .render import LineIndex, concise_line, quote, render_json, render_json_many, render_jsonl, render_text
 
 __all__ = ["FORMATS", "ALIASES", "Report", "Utf16Index", "languagetool_response", "sarif_log",
            "github_lines", "full_text"]
@@ -59,14 +59,10 @@ def _rule_descriptions() -> dict[str, str]:
     return {rid: desc for rid, (desc, _) in rule_table().items()}
 
 
-def _quote(s: str) -> str:
-    return json.dumps(s, ensure_ascii=False)
-
-
 def _message(c: Change) -> str:
     """``"old" -> "new" (0.93): reason`` in one line."""
     reason = " ".join(c.reason.split())
-    return f"{_quote(c.old)} -> {_quote(c.new)} ({c.confidence:.2f})" + (f": {reason}" if reason else "")
+    return f"{quote(c.old)} -> {quote(c.new)} ({c.confidence:.2f})" + (f": {reason}" if reason else "")
 
 
 # --- full: the line, underlined ------------------------------------------------------------
@@ -103,7 +99,7 @@ def full_text(path: str, text: str, changes: Sequence[Change]) -> str:
         before = ("…" if lo else "") + line[lo:a]
         carets = "^" * max(1, sum(_width(ch) for ch in line[a:b]))
         gutter = " " * len(str(line_no))
-        new = _quote(c.new) if c.new else "(delete)"
+        new = quote(c.new) if c.new else "(delete)"
         out.append(concise_line(path, line_no, col, c) +
                    f"{gutter} |\n{line_no} | {shown}\n{gutter} | {_pad(before)}{carets} {new}\n")
         if c.reason.strip():
@@ -226,7 +222,7 @@ def sarif_log(files: Sequence[tuple[str, str, Sequence[Change]]], failures: Sequ
                 "message": {"text": _message(c)},
                 "locations": [{"physicalLocation": {"artifactLocation": location,
                                                     "region": {**region, "snippet": {"text": c.old}}}}],
-                "fixes": [{"description": {"text": f"Replace with {_quote(c.new)}"},
+                "fixes": [{"description": {"text": f"Replace with {quote(c.new)}"},
                            "artifactChanges": [{"artifactLocation": location, "replacements": [
                                {"deletedRegion": region, "insertedContent": {"text": c.new}}]}]}],
                 "properties": {"confidence": round(c.confidence, 4)},

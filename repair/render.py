@@ -14,7 +14,7 @@ from typing import Sequence
 
 from .changes import Change
 
-__all__ = ["LineIndex", "concise_line", "render_text", "render_json", "render_json_many", "render_jsonl",
+__all__ = ["LineIndex", "quote", "concise_line", "render_text", "render_json", "render_json_many", "render_jsonl",
            "json_line", "unified_diff"]
 
 _BOM = "\ufeff"
@@ -45,8 +45,9 @@ class LineIndex:
         return line + 1, col
 
 
-def _quote(s: str) -> str:
-    return json.dumps(s, ensure_ascii=False)  # escapes newlines and quotes: one line per change
+def quote(s: str) -> str:
+    """``s`` as a JSON string: quotes and newlines escaped, so a wording stays on one line."""
+    return json.dumps(s, ensure_ascii=False)
 
 
 def render_text(path: str, text: str, changes: Sequence[Change]) -> str:
@@ -58,7 +59,7 @@ def render_text(path: str, text: str, changes: Sequence[Change]) -> str:
 def concise_line(path: str, line: int, col: int, c: Change) -> str:
     """``path:line:col: "old" -> "new" (0.93) rule`` and a newline."""
     rule = f" {c.rule}" if c.rule else ""
-    return f"{path}:{line}:{col}: {_quote(c.old)} -> {_quote(c.new)} ({c.confidence:.2f}){rule}\n"
+    return f"{path}:{line}:{col}: {quote(c.old)} -> {quote(c.new)} ({c.confidence:.2f}){rule}\n"
 
 
 def _file_object(path: str, changes: Sequence[Change]) -> dict:

@@ -17,7 +17,6 @@ changes on the output gives the input back.  Undecided changes are not applied.
 """
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import sys
@@ -26,7 +25,7 @@ from typing import Callable, Sequence, TextIO
 
 from .changes import Candidate, Change, ChangeError, apply_changes, changes_from_json, changes_to_json
 from .diffview import PLAIN, Style, inline
-from .render import LineIndex, render_jsonl
+from .render import LineIndex, quote, render_jsonl
 from .textio import InputError, read_file
 
 __all__ = ["Decision", "ReviewError", "ReviewState", "alternatives", "reviewable", "read_log", "context",
@@ -317,16 +316,12 @@ def show(state: ReviewState, text: str, index: LineIndex, style: Style, columns:
         rows.append(style.dim(f"  reason: {c.reason}"))
     alts = alternatives(c)[:9]
     if alts:
-        rows.append("  candidates: " + "   ".join(f"{k} {_quoted(a.text)} {a.score:.2f}"
+        rows.append("  candidates: " + "   ".join(f"{k} {quote(a.text)} {a.score:.2f}"
                                                  for k, a in enumerate(alts, 1)))
     keep = next((a for a in c.candidates if a.text == c.old), None)
     if keep is not None:
-        rows.append(style.dim(f"  keeping {_quoted(c.old)}: {keep.score:.2f}"))
+        rows.append(style.dim(f"  keeping {quote(c.old)}: {keep.score:.2f}"))
     return "\n".join(rows) + "\n"
-
-
-def _quoted(s: str) -> str:
-    return json.dumps(s, ensure_ascii=False)
 
 
 def run(state: ReviewState, text: str, keys: KeyReader, out: TextIO, *, threshold: float,
@@ -358,7 +353,7 @@ def _act(state: ReviewState, key: str, keys: KeyReader, out: TextIO, threshold: 
     elif key.isdigit() and key != "0":
         state.pick(int(key))
     elif key == "e":
-        typed = keys.line(f"Replace {_quoted(state.changes[state.current].old)} with: ")
+        typed = keys.line(f"Replace {quote(state.changes[state.current].old)} with: ")
         if typed:
             state.edit(typed)
         else:
