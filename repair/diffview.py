@@ -10,14 +10,12 @@ and struck through, insertions green, and the brackets are left out.
 """
 from __future__ import annotations
 
-import bisect
 import os
-import re
 from dataclasses import dataclass
 from typing import Sequence, TextIO
 
 from .changes import Change, apply_changes
-from .render import unified_diff
+from .render import LineIndex, unified_diff
 
 __all__ = ["Style", "PLAIN", "COLOUR", "use_colour", "inline", "word_diff", "unified", "colour_unified_diff"]
 
@@ -74,10 +72,6 @@ def _visible(s: str) -> str:
     return s.replace("\r\n", "\u21b5").replace("\n", "\u21b5").replace("\r", "\u21b5")
 
 
-def _line_starts(text: str) -> list[int]:
-    return [0] + [m.end() for m in re.finditer("\n", text)]
-
-
 def word_diff(path: str, text: str, changes: Sequence[Change], style: Style = PLAIN) -> str:
     """The lines of ``text`` that ``changes`` touch, each edit marked inline.
 
@@ -89,14 +83,13 @@ def word_diff(path: str, text: str, changes: Sequence[Change], style: Style = PL
     apply_changes(text, ordered)  # a log that does not fit the text fails here, not halfway
     if not ordered:
         return ""
-    starts = _line_starts(text)
+    lines = LineIndex(text)
     label = path.replace(os.sep, "/").lstrip("/")
     out = [style.bold(f"--- a/{label}") + "\n", style.bold(f"+++ b/{label}") + "\n"]
     shift = 0  # output lines minus input lines before the current hunk
-    for group in _hunks(ordered, starts):
-        first = _line_of(starts, group[0].start)
-        last = _line_of(starts, max(group[-1].end - 1, group[-1].start))
-        a, b = starts[first], starts[last + 1] if last + 1 < len(starts) else len(text)
+    for group in _hunks(ordered, lines):
+        first, last = _line_of(lines, group[0].start), _end_line(lines, group[-1])
+        a, b = lines.line_span(first)[0], lines.line_span(last)[1]
         segment = text[a:b]
         marked, repaired, pos = [], [], a  # the hunk's lines with the edits marked, and as repaired
         for c in group:
@@ -109,15 +102,21 @@ def word_diff(path: str, text: str, changes: Sequence[Change], style: Style = PL
         body = "".join(marked)
         n_old, n_new = _count_lines(segment), _count_lines("".join(repaired))
         # as diff -u: an empty range starts at the line before it
-        a_at, b_at = first + bool(n_old), first + shift + bool(n_new)
+        a_at, b_at = first - 1 + bool(n_old), first - 1 + shift + bool(n_new)
         out.append(style.cyan(f"@@ -{a_at},{n_old} +{b_at},{n_new} @@") + "\n")
         out.append(body if body.endswith("\n") else body + "\n")
         shift += n_new - n_old
     return "".join(out)
 
 
-def _line_of(starts: list[int], offset: int) -> int:
-    return bisect.bisect_right(starts, offset) - 1
+def _line_of(lines: LineIndex, offset: int) -> int:
+    """The 1-based line holding ``offset``."""
+    return lines.position(offset)[0]
+
+
+def _end_line(lines: LineIndex, c: Change) -> int:
+    """The last line ``c`` touches (its first line when it inserts)."""
+    return _line_of(lines, max(c.end - 1, c.start))
 
 
 def _count_lines(s: str) -> int:
@@ -125,12 +124,12 @@ def _count_lines(s: str) -> int:
     return s.count("\n") + (bool(s) and not s.endswith("\n"))
 
 
-def _hunks(ordered: list[Change], starts: list[int]) -> list[list[Change]]:
+def _hunks(ordered: list[Change], lines: LineIndex) -> list[list[Change]]:
     """The changes grouped into hunks: changes that touch a common line share one."""
     groups: list[list[Change]] = []
     last_line = -1
     for c in ordered:
-        first, end_line = _line_of(starts, c.start), _line_of(starts, max(c.end - 1, c.start))
+        first, end_line = _line_of(lines, c.start), _end_line(lines, c)
         if groups and first <= last_line:
             groups[-1].append(c)
             last_line = max(last_line, end_line)
