@@ -281,8 +281,12 @@ def _process(job: Job, settings: Settings) -> FileResult:
         res.ok, res.reason = False, job.error
         return res
     try:
-        data = read_bytes(job.src) if job.text is None else job.text.encode("utf-8")
-        text = decode(data, job.src) if job.text is None else job.text
+        if job.text is None:
+            data = read_bytes(job.src)
+            text = decode(data, job.src)
+        else:
+            text = job.text
+            data = text.encode("utf-8")
     except InputError as exc:
         res.ok, res.reason = False, exc.reason
         return res
