@@ -25,6 +25,7 @@ import re
 from typing import Iterable, Sequence
 
 from .changes import Change
+from .render import LineIndex
 from .textio import read_file
 
 __all__ = ["filter_changes", "ignored_lines", "read_word_list", "word_matcher"]
@@ -37,13 +38,12 @@ def ignored_lines(text: str) -> list[tuple[int, int]]:
     sorted and merged.  A line runs from its first character through its ``\\n``."""
     if "repair:" not in text.lower():  # the common case: one scan, no regex
         return []
-    starts = [0] + [m.end() for m in re.finditer("\n", text)]
+    lines = LineIndex(text)
     spans: list[tuple[int, int]] = []
     for m in _MARKER.finditer(text):
-        line = bisect.bisect_right(starts, m.start()) - 1 + (1 if m.group(1) else 0)
-        if line < len(starts):
-            end = starts[line + 1] if line + 1 < len(starts) else len(text)
-            spans.append((starts[line], end))
+        line = lines.position(m.start())[0] + (1 if m.group(1) else 0)
+        if line <= len(lines):
+            spans.append(lines.line_span(line))
     merged: list[tuple[int, int]] = []
     for s, e in sorted(spans):
         if merged and s <= merged[-1][1]:

@@ -33,6 +33,10 @@ class LineIndex:
         self._bom = text.startswith(_BOM)
         self._end = len(text)
 
+    def __len__(self) -> int:
+        """The number of lines (a text ending in ``\n`` has an empty last line)."""
+        return len(self._starts)
+
     def line_span(self, line: int) -> tuple[int, int]:
         """The ``[start, end)`` offsets of 1-based ``line``, its ``\\n`` included."""
         return self._starts[line - 1], self._starts[line] if line < len(self._starts) else self._end
