@@ -17,7 +17,12 @@ Two sources make up the *channel* (what a spinner may have turned into the span)
   with an original pair built from each word's likeliest originals (or the word
   itself) that the corpus knows well ("profound learning" → "deep learning",
   "irregular woodland" → "random forest"): a spinner swaps the words of a term one
-  by one, and the term survives only as a pair of originals.
+  by one, and the term survives only as a pair of originals. Such a pair may also be
+  a term the lexicons know (a two-word original of an entry), reached word by word
+  through the thesaurus or through the word swaps inside the lexicons' own phrase
+  pairs ("neural organization" → "neural network" teaches organization → network,
+  so "wireless organization" may be "wireless network"); a swap reaches a pair the
+  corpus knows only with the other word kept as it is.
 
 Case is carried from the spun wording, and an a/an before the span is corrected
 to fit the candidate.
@@ -590,6 +595,7 @@ class Channel:
         self._lexicon_keys: set[str] | None = None  # keys some lexicon lists (made on first use)
         self._thesaurus_index: dict[str, int] = {}
         self._heads: dict[int, set[str]] = {}
+        self._terms: _Terms | None = None
         # originals a lexicon's spinner reliably replaces (seen replaced at least twice, and they
         # are what the spun key stands for at least half the time), by token count
         self.replaced: dict[int, set[tuple[str, ...]]] = {}
@@ -628,6 +634,58 @@ class Channel:
             opts = self._cache[(key, single)] = OptionSet._of_raw(found, lm) if found else self._no_options(lm)
         return opts
 
+    def terms(self) -> _Terms:
+        """The lexicons' two-word terms and word swaps (made on first use)."""
+        if self._terms is None:
+            self._terms = _Terms.of(self.lexicons)
+        return self._terms
+
+    def term_originals(self, first: str, second: str, left: OptionSet, right: OptionSet, lm) -> list[tuple]:
+        """Original pairs of the rare pair ``first second`` (lower case) beyond the compound grid's:
+        a term the lexicons know whose words are each the word, one of its originals (``left``,
+        ``right``: the words' options) or a swap of it, not both the words themselves; and a
+        pair with one word as it is and a swap of the other, kept where the corpus knows it as the
+        grid keeps its pairs. Tuples of the ``Option`` fields, flagged COMPOUND."""
+        terms = self.terms()
+        swapped = first in terms.swaps or second in terms.swaps
+        if not swapped and (not terms.firsts.intersection((first, *left.texts))
+                            or not terms.seconds.intersection((second, *right.texts))):
+            return []  # no term within reach, and no swap (the usual case: checked at C speed)
+        # each word's possible originals: the word itself (-1), an option row (>= 0), a swap (-2)
+        firsts: dict[str, int] = {first: -1}
+        seconds: dict[str, int] = {second: -1}
+        for word, opts, found in ((first, left, firsts), (second, right, seconds)):
+            for r in np.flatnonzero(opts.lens == 1).tolist():
+                found.setdefault(opts.texts[r], r)
+            for swap in terms.swaps.get(word, ()):
+                found.setdefault(swap, -2)
+        # a known term: its first word, then its second
+        found: list[tuple[str, int, str, int]] = []
+        for x, rx in firsts.items():
+            for y in terms.pairs.get(x, ()):
+                ry = seconds.get(y)
+                if ry is not None and (rx, ry) != (-1, -1):
+                    found.append((x, rx, y, ry))
+        known = len(found)
+        # a swap with the other word kept: only where the corpus knows the pair (a swap is a weaker lesson)
+        found += [(x, rx, y, ry) for x, rx in firsts.items() for y, ry in seconds.items()
+                  if -2 in (rx, ry) and -1 in (rx, ry) and y not in terms.pairs.get(x, ())]
+        if not found:
+            return []
+        a = np.array([lm.word_id(first)] + [lm.word_id(x) for x, _, _, _ in found])
+        b = np.array([lm.word_id(second)] + [lm.word_id(y) for _, _, y, _ in found])
+        n, ok = lm.pair_counts(a, b)
+        pmi = _pmi(lm, n, np.maximum(a, 0), np.maximum(b, 0))
+        corpus = np.flatnonzero(ok & (n >= max(COMPOUND_MIN, COMPOUND_RATIO * n[0])) & (pmi >= COMPOUND_MIN_PMI))
+        corpus = corpus[corpus > known]
+        keep = [k for k in range(1, known + 1) if ok[k]] + \
+            corpus[np.argsort(-n[corpus], kind="stable")][:COMPOUND_KEEP].tolist()
+        out = []
+        for k in keep:
+            x, rx, y, ry = found[k - 1]
+            out.append(_pair_option(f"{x} {y}", (int(a[k]), int(b[k])), (left, rx), (right, ry), float(pmi[k])))
+        return out
+
     def compounds(self, pairs: list[tuple[str, str]], lm) -> list[OptionSet]:
         """Original pairs for each pair of adjacent words ``(first, second)`` (lower case;
         :func:`propose` asks where the corpus saw them together at most ``COMPOUND_RARE`` times):
@@ -653,6 +711,10 @@ class Channel:
                     at += g.size
             for key, g in todo.items():
                 found = g.originals(lm) if g.size else ()
+                more = self.term_originals(g.first, g.second, g.left, g.right, lm)
+                if more:
+                    have = {f[0] for f in found}
+                    found = tuple(found) + tuple(o for o in more if o[0] not in have)
                 self._cache[key] = OptionSet._of_raw(found, lm) if found else self._no_options(lm)
         return [self._cache[key] for key in keys]
 
@@ -677,6 +739,54 @@ COMPOUND_RARE = 2  # a spun pair seen at most this often in the corpus is tried 
 COMPOUND_MIN, COMPOUND_RATIO = 5, 10  # an original pair seen at least this often, and this many times more
 COMPOUND_MIN_PMI = 3.0  # ...whose words the corpus has together at least e**3 times as often as chance would
 COMPOUND_KEEP = 6  # original pairs kept per compound, commonest first
+
+
+@dataclass(frozen=True)
+class _Terms:
+    """What the lexicons teach about terms: their two-word plain originals (first word -> second
+    word -> term) and the word swaps inside their phrase pairs of equal length (spun word ->
+    original words): "neural organization" -> "neural network" teaches organization -> network."""
+    pairs: dict[str, dict[str, str]]
+    swaps: dict[str, tuple[str, ...]]
+    firsts: frozenset[str] = frozenset()  # the terms' first words
+    seconds: frozenset[str] = frozenset()  # and their second words
+
+    @classmethod
+    def of(cls, lexicons) -> _Terms:
+        pairs: dict[str, dict[str, str]] = {}
+        swaps: dict[str, set[str]] = {}
+        for lexicon in lexicons:
+            for key in lexicon.keys():  # noqa: SIM118 - Lexicon.keys() is a method, not a dict view
+                spun = key.split()
+                for sense in lexicon.get(key):  # a guarded entry's wording is as good a lesson
+                    words = sense.original.split()
+                    if len(words) == 2 and all(w.isalpha() and w.islower() for w in words):
+                        pairs.setdefault(words[0], {})[words[1]] = sense.original
+                    if len(words) == len(spun) >= 2:
+                        for x, y in zip(spun, words):
+                            if x != y and x.isalpha() and y.isalpha() and y.islower():
+                                swaps.setdefault(x, set()).add(y)
+        return cls(pairs, {k: tuple(sorted(v)) for k, v in swaps.items()}, frozenset(pairs),
+                   frozenset(w for row in pairs.values() for w in row))
+
+
+def _pmi(lm, n: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """ln PMI of word pairs seen ``n`` times (ids ``a``, ``b``): how much more often the corpus has
+    them together than chance would (an unseen pair counts as seen once)."""
+    return np.log(np.maximum(n, 1.0) * lm.total / np.maximum(lm.uni[a] * lm.uni[b], 1.0))
+
+
+def _pair_option(text: str, ids: tuple[int, int], left: tuple[OptionSet, int], right: tuple[OptionSet, int],
+                 assoc: float) -> tuple:
+    """A compound candidate as a tuple of the ``Option`` fields; ``left``/``right``: each word's
+    option set and row (negative: no option of the set, the word itself or a lexicon swap)."""
+    flags, degree, via = COMPOUND, 1, False
+    for opts, row in (left, right):
+        if row >= 0:
+            flags |= int(opts.flags[row]) & _THESAURUS_FLAGS
+            degree = max(degree, int(opts._degree[row]))
+            via = via or bool(opts._via[row])
+    return (text, ids, flags, degree, via, 0.0, 0, "", assoc)
 
 
 class _CompoundGrid:
@@ -710,25 +820,16 @@ class _CompoundGrid:
         if not len(found):
             return ()
         n = counts[found[:, 0], found[:, 1]]
-        pmi = np.log(n * lm.total / np.maximum(lm.uni[self.a_ids[found[:, 0]]] * lm.uni[self.b_ids[found[:, 1]]], 1.0))
+        pmi = _pmi(lm, n, self.a_ids[found[:, 0]], self.b_ids[found[:, 1]])
         term = pmi >= COMPOUND_MIN_PMI
         found, n, pmi = found[term], n[term], pmi[term]
         order = np.lexsort((found[:, 1], found[:, 0], -n))[:COMPOUND_KEEP]
         out = []
-        left_flags, right_flags = self.left.flags.tolist(), self.right.flags.tolist()
         for (i, j), assoc in zip(found[order].tolist(), pmi[order].tolist()):
-            words, flags, degree, via = [], COMPOUND, 1, False
-            for word, opts, opt_flags, row in ((self.first, self.left, left_flags, int(self.a_rows[i])),
-                                               (self.second, self.right, right_flags, int(self.b_rows[j]))):
-                if row < 0:
-                    words.append(word)
-                    continue
-                words.append(opts.texts[row])
-                flags |= opt_flags[row] & _THESAURUS_FLAGS
-                degree = max(degree, int(opts._degree[row]))
-                via = via or bool(opts._via[row])
-            out.append((" ".join(words), (int(self.a_ids[i]), int(self.b_ids[j])), flags, degree, via, 0.0, 0, "",
-                        assoc))
+            ra, rb = int(self.a_rows[i]), int(self.b_rows[j])
+            text = f"{self.left.texts[ra] if ra >= 0 else self.first} {self.right.texts[rb] if rb >= 0 else self.second}"
+            out.append(_pair_option(text, (int(self.a_ids[i]), int(self.b_ids[j])), (self.left, ra),
+                                    (self.right, rb), assoc))
         return tuple(out)
 
 

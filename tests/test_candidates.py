@@ -5,7 +5,9 @@ These use the real shipped tables (lexicons/); they load once per test process.
 import lemminflect
 import pytest
 
-from repair.candidates import COMPOUND, LEXICON, article_for, carry_case, inflect_term, options_for, propose
+from repair.candidates import (COMPOUND, LEXICON, Channel, article_for, carry_case, inflect_term, options_for,
+                               propose)
+from repair.lexicon import Entry, Lexicon
 from repair.lm import model
 from repair.tokens import tokenize
 
@@ -165,6 +167,42 @@ def test_compound_respects_skip():
     text = "the profound learning"
     assert "profound learning" in _compounds(text)
     assert "profound learning" not in _compounds(text, skip_token=lambda i: i == 2)
+
+
+# ---------------------------------------------------------------- terms the lexicons know
+def _lexicon_channel(*pairs, guard=""):
+    return Channel([Lexicon([Entry(spun, original, 3, 1.0, guard, "test") for spun, original in pairs])])
+
+
+def test_terms_and_swaps_are_learned_from_the_lexicons_phrase_pairs():
+    terms = _lexicon_channel(("neural organization", "neural network"), ("irregular woodland growth", "random forest growth"),
+                             ("in line with", "as stated by the")).terms()
+    assert terms.pairs == {"neural": {"network": "neural network"}}  # two-word originals only
+    assert terms.swaps == {"organization": ("network",), "irregular": ("random",), "woodland": ("forest",)}
+    # a guarded entry's wording teaches as well; phrases of unequal length teach no swaps
+    assert _lexicon_channel(("neural organization", "neural network"), guard="neuron").terms().pairs
+    assert not Channel().terms().pairs and not Channel().terms().swaps
+
+
+@pytest.mark.parametrize("spun,term", [
+    ("nervous organization", "neural network"),  # a thesaurus original, then a swap
+    ("haphazard woodland", "random forest"),  # the same the other way round
+    ("irregular backwoods", "random forest"),  # a swap, then a thesaurus original
+])
+def test_a_known_term_is_reached_word_by_word(spun, term):
+    channel = _lexicon_channel(("neural organization", "neural network"), ("irregular woodland", "random forest"))
+    text = f"We train the {spun} here."
+    assert term in _compounds(text, channel=channel).get(spun, [])
+    assert term not in _compounds(text, channel=Channel()).get(spun, [])  # the lexicons are what teach it
+
+
+def test_a_swap_reaches_a_pair_the_corpus_knows_only_with_the_other_word_kept():
+    # organization -> network and remote -> wireless are swaps; the corpus knows "wireless network"
+    channel = _lexicon_channel(("neural organization layer", "neural network layer"),
+                               ("remote phone call", "wireless phone call"))
+    assert "wireless network" in _compounds("We train the wireless organization here.", channel=channel)[
+        "wireless organization"]
+    assert "remote organization" not in _compounds("We train the remote organization here.", channel=channel)
 
 
 # ---------------------------------------------------------------- surface
