@@ -9,6 +9,7 @@ Reports, diffs and batch jobs read this log; none of them recompute it.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Iterable, Sequence
 
@@ -45,13 +46,51 @@ class Change:
 
     @classmethod
     def from_dict(cls, d: dict) -> "Change":
-        try:
-            cands = tuple(Candidate(str(t), float(s)) for t, s in d.get("candidates", ()))
-            return cls(int(d["start"]), int(d["end"]), str(d["old"]), str(d["new"]),
-                       str(d.get("rule", "")), float(d.get("confidence", 1.0)), cands,
-                       str(d.get("reason", "")))
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ChangeError(f"malformed change entry: {exc}") from None
+        """The change a log entry describes (the form :meth:`to_dict` writes).  Anything else
+        (not an object, a required field missing, a field of the wrong type) is a ChangeError
+        whose message is one line saying what is wrong."""
+        if not isinstance(d, dict):
+            raise ChangeError(f"expected a change (a JSON object), got {_json_kind(d)}")
+        missing = [k for k in ("start", "end", "old", "new") if k not in d]
+        if missing:
+            raise ChangeError("missing " + ", ".join(f'"{k}"' for k in missing))
+        start, end = _field(d, "start", int), _field(d, "end", int)
+        if not 0 <= start <= end:
+            raise ChangeError(f'"start" and "end" must satisfy 0 <= start <= end, got {start} and {end}')
+        cands = d.get("candidates", [])
+        if not isinstance(cands, list) or not all(
+                isinstance(c, list) and len(c) == 2 and isinstance(c[0], str) and _is_number(c[1])
+                for c in cands):
+            raise ChangeError('"candidates" must be a list of [text, score] pairs')
+        return cls(start, end, _field(d, "old", str), _field(d, "new", str), _field(d, "rule", str, ""),
+                   _field(d, "confidence", float, 1.0), tuple(Candidate(t, float(s)) for t, s in cands),
+                   _field(d, "reason", str, ""))
+
+
+def _json_kind(value) -> str:
+    """What a JSON value is, for a message: "an object", "a list", "a string" or the value itself."""
+    kinds = {dict: "an object", list: "a list", str: "a string"}
+    return kinds.get(type(value)) or json.dumps(value)
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _field(d: dict, key: str, kind: type, default=None):
+    """``d[key]`` checked to be a JSON value of ``kind`` (int: a whole number; float: any finite
+    number); ``default`` when the key is absent."""
+    if key not in d:
+        return default
+    value = d[key]
+    if kind is str and isinstance(value, str):
+        return value
+    if kind is int and isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if kind is float and _is_number(value):
+        return float(value)
+    want = {str: "a string", int: "a whole number", float: "a finite number"}[kind]
+    raise ChangeError(f'"{key}" must be {want}, got {_json_kind(value)}')
 
 
 def _ordered(changes: Iterable[Change]) -> list[Change]:
@@ -104,19 +143,48 @@ def changes_to_json(changes: Sequence[Change], **extra) -> str:
 
 
 def changes_from_json(data: str) -> list[Change]:
-    """Read a log written as JSON (``{"changes": [...]}`` or a bare list) or JSONL."""
-    data = data.strip()
-    if not data:
+    """Read a log written as JSON (``{"changes": [...]}`` or a bare list) or JSONL (one change an
+    object a line).  This is the one reader of change logs: anything that is not one of those
+    forms, with every entry a change (see :meth:`Change.from_dict`), is a ChangeError whose
+    one-line message names the entry ("change 3: ...", or "line 3: ..." in JSONL)."""
+    if not data.strip():
         return []
     try:
         obj = json.loads(data)
     except json.JSONDecodeError:
-        try:  # JSONL: split on "\n" only; U+2028 and friends may stand unescaped inside strings
-            obj = [json.loads(line) for line in data.split("\n") if line.strip()]
-        except json.JSONDecodeError as exc:
-            raise ChangeError(f"change log is neither JSON nor JSONL: {exc}") from None
+        return _changes_from_jsonl(data)
     if isinstance(obj, dict):
-        obj = obj["changes"] if "changes" in obj else [obj] if "start" in obj else []
+        if "changes" in obj:
+            obj = obj["changes"]
+            if not isinstance(obj, list):
+                raise ChangeError(f'"changes" must be a list of changes, got {_json_kind(obj)}')
+        elif "start" in obj:  # one change: a JSONL log of one line
+            return [_entry(obj, "change 1")]
+        else:
+            raise ChangeError('expected a list of changes or an object with "changes", '
+                              'got an object without either')
     if not isinstance(obj, list):
-        raise ChangeError("change log must be a list of changes")
-    return [Change.from_dict(d) for d in obj]
+        raise ChangeError(f"expected a list of changes or an object with \"changes\", got {_json_kind(obj)}")
+    return [_entry(d, f"change {k}") for k, d in enumerate(obj, 1)]
+
+
+def _changes_from_jsonl(data: str) -> list[Change]:
+    # split on "\n" only: U+2028 and friends may stand unescaped inside strings
+    changes = []
+    for k, line in enumerate(data.split("\n"), 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ChangeError(f"change log is neither JSON nor JSONL: line {k}, column {exc.colno}: "
+                              f"{exc.msg}") from None
+        changes.append(_entry(obj, f"line {k}"))
+    return changes
+
+
+def _entry(obj, where: str) -> Change:
+    try:
+        return Change.from_dict(obj)
+    except ChangeError as exc:
+        raise ChangeError(f"{where}: {exc}") from None

@@ -181,7 +181,7 @@ def read_log(log_path: str, text: str, name: str) -> list[Change]:
     data = read_file(log_path)
     try:
         changes = changes_from_json(data)
-    except (ChangeError, KeyError, TypeError) as exc:
+    except ChangeError as exc:
         raise InputError(f"{log_path}: not a change log: {exc}") from None
     try:
         apply_changes(text, changes)

@@ -110,6 +110,30 @@ def test_malformed_logs_raise(bad):
         changes_from_json(bad)
 
 
+@pytest.mark.parametrize("bad, message", [
+    ("[1]", "change 1: expected a change (a JSON object), got 1"),
+    ('{"a": 2}', 'expected a list of changes or an object with "changes", got an object without either'),
+    ('[{"start": "x"}]', 'change 1: missing "end", "old", "new"'),
+    ('{"changes": [{"start": 0, "end": 1, "old": "T", "new": "t"}, null]}', "change 2: expected a change"),
+    ('{"changes": 5}', '"changes" must be a list of changes, got 5'),
+    ("[[0, 1]]", "change 1: expected a change (a JSON object), got a list"),
+    ('[{"start": "0", "end": 1, "old": "T", "new": "t"}]', 'change 1: "start" must be a whole number, got a string'),
+    ('[{"start": 1e400, "end": 1, "old": "T", "new": "t"}]', '"start" must be a whole number, got Infinity'),
+    ('[{"start": true, "end": 1, "old": "T", "new": "t"}]', '"start" must be a whole number, got true'),
+    ('[{"start": 2, "end": 1, "old": "T", "new": "t"}]', "must satisfy 0 <= start <= end, got 2 and 1"),
+    ('[{"start": 0, "end": 1, "old": null, "new": "t"}]', '"old" must be a string, got null'),
+    ('[{"start": 0, "end": 1, "old": "T", "new": "t", "confidence": NaN}]', '"confidence" must be a finite number'),
+    ('[{"start": 0, "end": 1, "old": "T", "new": "t", "candidates": [[1]]}]', "[text, score] pairs"),
+    ('[{"start": 0, "end": 1, "old": "T", "new": "t", "rule": 7}]', '"rule" must be a string, got 7'),
+    ('{"start": 0, "end": 1, "old": "T", "new": "t"}\n\n[2]\n', "line 3: expected a change (a JSON object), got a list"),
+    ('{"start": 0, "end": 1, "old": "T", "new": "t"}\n{x\n', "neither JSON nor JSONL: line 2, column 2"),
+])
+def test_log_that_is_not_a_list_of_changes_is_one_change_error_naming_the_entry(bad, message):
+    with pytest.raises(ChangeError) as exc:
+        changes_from_json(bad)
+    assert message in str(exc.value) and "\n" not in str(exc.value)
+
+
 def test_single_line_jsonl_log():
     changes = _sample_changes()[:1]
     assert changes_from_json(render_jsonl("a.txt", TEXT, changes)) == changes

@@ -73,7 +73,9 @@ def decisions_for(path, text, accepted):
     ('{"version": 1, "files": [{"path": "a", "sha256": "' + "0" * 64 + '", "changes": [{"start": 0}]}]}',
      'change 1 needs "accepted"'),
     ('{"version": 1, "files": [{"path": "a", "sha256": "' + "0" * 64 + '", "changes": [{"accepted": true}]}]}',
-     "change 1: malformed change entry"),
+     'change 1: missing "start", "end", "old", "new"'),
+    ('{"version": 1, "files": [{"path": "a", "sha256": "' + "0" * 64 + '", "changes": [{"accepted": true, '
+     '"start": 1e400, "end": 1, "old": "a", "new": "b"}]}]}', 'change 1: "start" must be a whole number'),
 ])
 def test_parse_errors_name_the_problem(data, fragment):
     with pytest.raises(DecisionsError, match="^d.json: ") as exc:
@@ -188,3 +190,31 @@ def test_command_report_from_logs_and_errors(tmp_path):
                            [["-"], "needs file paths"], [[str(a), "--html", str(a)], "is an input file"]):
         r = run_module("report", *args, *(["--html", str(html)] if "--html" not in args else []), fake=True)
         assert r.returncode == 2 and fragment in r.stderr.decode() and r.stderr.count(b"\n") == 1
+
+
+@pytest.mark.parametrize("content, fragment", [
+    ("[1]", "change 1: expected a change (a JSON object), got 1"),
+    ('{"a": 2}', 'expected a list of changes or an object with "changes"'),
+    ('[{"start": "x"}]', 'change 1: missing "end", "old", "new"'),
+])
+def test_command_report_log_that_is_not_a_list_of_changes_is_one_line(tmp_path, content, fragment):
+    a, log, html = tmp_path / "a.txt", tmp_path / "a.json", tmp_path / "r.html"
+    a.write_bytes(TEXT.encode())
+    log.write_text(content)
+    r = run_module("report", str(a), "--log", str(log), "--html", str(html))
+    err = r.stderr.decode()
+    assert r.returncode == 2 and err.count("\n") == 1, err
+    assert err.startswith(f"repair: error: {log}: not a change log: ") and fragment in err
+
+
+def test_command_apply_decisions_with_a_broken_change_is_one_line(tmp_path):
+    a, d = tmp_path / "a.txt", tmp_path / "d.json"
+    a.write_bytes(TEXT.encode())
+    doc = decisions_for(a, TEXT, [True] * 4)
+    doc["files"][0]["changes"][1]["start"] = float("inf")  # written as Infinity, which JSON readers accept
+    d.write_text(json.dumps(doc))
+    r = run_module("apply", str(d), "-o", str(tmp_path / "out"))
+    err = r.stderr.decode()
+    assert r.returncode == 2 and err.count("\n") == 1, err
+    assert err.startswith(f"repair: error: {d}: file 1 ({a}): change 2: ") and '"start" must be a whole number' in err
+    assert not (tmp_path / "out").exists()

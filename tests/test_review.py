@@ -246,6 +246,24 @@ def test_command_errors_are_one_line(spun, tmp_path, args, fragment):
     assert not (tmp_path / "spun.txt.repaired").exists()
 
 
+@pytest.mark.parametrize("command", ["review", "diff"])
+@pytest.mark.parametrize("content, fragment", [
+    ("[1]", "change 1: expected a change (a JSON object), got 1"),
+    ('{"a": 2}', 'expected a list of changes or an object with "changes"'),
+    ('[{"start": 0, "end": 3, "old": "xyz", "new": "a"}, {"start": "x"}]', 'change 2: missing "end"'),
+    ('{"start": 9, "end": 16, "old": "company", "new": "a"}\n[{"start": 1e400}]\n', "line 2: expected a change"),
+])
+def test_command_log_that_is_not_a_list_of_changes_is_one_line(spun, tmp_path, command, content, fragment):
+    log = tmp_path / ("log.jsonl" if "\n" in content else "log.json")
+    log.write_text(content)
+    r = run_module(command, str(spun), "--log", str(log), "-o" if command == "review" else "--word",
+                   *([str(tmp_path / "out.txt")] if command == "review" else []), fake=True)
+    err = r.stderr.decode()
+    assert r.returncode == 2 and err.count("\n") == 1, err
+    assert err.startswith(f"repair: error: {log}: not a change log: ") and fragment in err
+    assert not (tmp_path / "out.txt").exists()
+
+
 # --- in a real terminal (tmux) -------------------------------------------------------------
 
 TMUX = shutil.which("tmux")
