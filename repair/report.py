@@ -42,11 +42,15 @@ def embed_json(obj) -> str:
 def view(text: str, changes: Sequence[Change]) -> dict:
     """How the page draws one file: ``segments`` alternate unchanged text (strings) and the
     index of a change (numbers, into ``changes`` in text order); ``lines`` gives each change's
-    1-based line.  The page never needs code-point offsets (JavaScript strings count UTF-16)."""
+    1-based line.  The page never needs code-point offsets (JavaScript strings count UTF-16).
+    ``changes`` out of text order, or overlapping, are a ValueError: sort them first."""
     index = LineIndex(text)
     segments: list = []
     pos = 0
     for i, c in enumerate(changes):
+        if c.start < pos:
+            raise ValueError(f"changes must be in text order without overlaps: change {i} starts at "
+                             f"{c.start}, before the end of the one before it ({pos})")
         if c.start > pos:
             segments.append(text[pos:c.start])
         segments.append(i)

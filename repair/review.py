@@ -177,10 +177,11 @@ class ReviewState:
 
 def read_log(log_path: str, text: str, name: str) -> list[Change]:
     """The change log at ``log_path`` (JSON or JSONL, as ``fix --log`` writes it), checked to
-    fit ``text``; raises InputError with one line when it cannot be read or does not fit."""
+    fit ``text`` (overlapping changes do not) and in text order whatever the log's order;
+    raises InputError with one line when it cannot be read or does not fit."""
     data = read_file(log_path)
     try:
-        changes = changes_from_json(data)
+        changes = sorted(changes_from_json(data), key=lambda c: (c.start, c.end))
     except ChangeError as exc:
         raise InputError(f"{log_path}: not a change log: {exc}") from None
     try:

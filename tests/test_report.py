@@ -192,6 +192,29 @@ def test_command_report_from_logs_and_errors(tmp_path):
         assert r.returncode == 2 and fragment in r.stderr.decode() and r.stderr.count(b"\n") == 1
 
 
+def test_command_report_from_a_shuffled_log_shows_both_sides_right(tmp_path):
+    a, log, html = tmp_path / "a.txt", tmp_path / "a.jsonl", tmp_path / "r.html"
+    a.write_bytes(TEXT.encode())
+    shuffled = [CHANGES[2], CHANGES[0], CHANGES[3], CHANGES[1]]
+    log.write_text("".join(json.dumps(c.to_dict()) + "\n" for c in shuffled))
+    r = run_module("report", str(a), "--log", str(log), "--html", str(html))
+    assert r.returncode == 0, r.stderr
+    data = extract_data(html.read_text(encoding="utf-8"))
+    (entry,), (v,) = data["files"], data["views"]
+
+    def side(field):
+        return "".join(s if isinstance(s, str) else entry["changes"][s][field] for s in v["segments"])
+
+    assert side("old") == TEXT
+    assert side("new") == "The spy agency said\nthe large agency\ncaf\u00e9 \U0001F600 agency"
+    assert [c["start"] for c in entry["changes"]] == [8, 25, 29, 44] and v["lines"] == [1, 2, 2, 3]
+
+
+def test_view_refuses_changes_out_of_text_order():
+    with pytest.raises(ValueError, match="text order"):
+        view(TEXT, [CHANGES[1], CHANGES[0]])
+
+
 @pytest.mark.parametrize("content, fragment", [
     ("[1]", "change 1: expected a change (a JSON object), got 1"),
     ('{"a": 2}', 'expected a list of changes or an object with "changes"'),
