@@ -253,6 +253,7 @@ class Job:
     backup: str | None = None  # with in_place: keep the original here first
     keep_text: bool = False  # return the input text (for renderers)
     text: str | None = None  # the input, already read (standard input); src is then only its name
+    data: bytes | None = None  # the input's bytes, already read (to hash them for the manifest)
     error: str = ""  # the input could not even be read by the parent: report this reason
     explicit: bool = False  # named on the command line, not found by walking a folder
 
@@ -282,7 +283,7 @@ def _process(job: Job, settings: Settings) -> FileResult:
         return res
     try:
         if job.text is None:
-            data = read_bytes(job.src)
+            data = job.data if job.data is not None else read_bytes(job.src)
             text = decode(data, job.src)
         else:
             text = job.text
@@ -554,15 +555,17 @@ def fix_tree(root: str, settings: Settings, *, out_dir: str | None = None, in_pl
         for rel in listing.files:
             src = os.path.join(root, *rel.split("/"))
             dest = os.path.join(out_dir, *rel.split("/"))
+            data = None
             if not force and rel in manifest.files:  # only a file done before can be up to date
-                try:
-                    h = file_hash(read_bytes(src))
-                except InputError:
-                    h = None  # the job will report it
-                if h is not None and manifest.up_to_date(rel, h, key, dest):
+                try:  # read once: the job gets these bytes (or the reason they could not be read)
+                    data = read_bytes(src)
+                except InputError as exc:
+                    jobs.append(Job(rel, src, dest, error=exc.reason))
+                    continue
+                if manifest.up_to_date(rel, file_hash(data), key, dest):
                     summary.up_to_date += 1
                     continue
-            jobs.append(Job(rel, src, dest))
+            jobs.append(Job(rel, src, dest, data=data))
     last_save = time.monotonic()
     try:
         with progress(len(jobs), "repair fix", show_progress) as advance:

@@ -298,6 +298,33 @@ def test_resume_skips_up_to_date_outputs(counting_engine, tmp_path):
     assert not [n for n in os.listdir(out) if n.endswith(".tmp")]
 
 
+def test_out_of_date_file_is_read_once(counting_engine, tmp_path, monkeypatch):
+    root, out = tmp_path / "in", tmp_path / "out"
+    root.mkdir()
+    for name in ("same.txt", "edited.txt", "unreadable.txt"):
+        (root / name).write_bytes(b"the company\n")
+    batch.fix_tree(str(root), batch.Settings(), out_dir=str(out))
+    (root / "edited.txt").write_bytes(b"the big company\n")
+    (root / "unreadable.txt").write_bytes(b"the \xff company\n")  # not UTF-8: hashed, then fails
+    reads = []
+    real_read_bytes = batch.read_bytes
+
+    def read_bytes(path):
+        if os.path.dirname(path) == str(root):  # not the manifest, not the bundled tables
+            reads.append(os.path.basename(path))
+        return real_read_bytes(path)
+
+    monkeypatch.setattr(batch, "read_bytes", read_bytes)
+    failures = []
+    counting_engine.clear()
+    s = batch.fix_tree(str(root), batch.Settings(), out_dir=str(out),
+                       on_failure=lambda path, why: failures.append((os.path.basename(path), why)))
+    assert sorted(reads) == ["edited.txt", "same.txt", "unreadable.txt"]  # once each: hashed, bytes passed on
+    assert (s.processed, s.up_to_date) == (1, 1) and counting_engine == ["the big company\n"]
+    assert (out / "edited.txt").read_bytes() == b"the big agency\n"
+    assert failures == [("unreadable.txt", "invalid UTF-8 at byte offset 4")]
+
+
 def test_failed_file_is_retried(fake_engine_installed, tmp_path):
     root, out = tmp_path / "in", tmp_path / "out"
     root.mkdir()
