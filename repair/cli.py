@@ -21,7 +21,7 @@ from typer.core import TyperGroup
 
 from . import __version__
 from .pipeline import DEFAULT_THRESHOLD  # light: the engine loads only when a command runs
-from .textio import InputError, display_name, read_text, write_atomic, write_stdout
+from .textio import InputError, display_name, read_text, same_path, write_atomic, write_stdout
 
 __all__ = ["app", "main"]
 
@@ -750,13 +750,6 @@ _FROM_LOG = typer.Option(None, "--log", metavar="LOG.json",
                               "writes it) instead of running the engine; it must fit FILE.")
 
 
-def _same_path(a: str, b: str) -> bool:
-    try:
-        return os.path.samefile(a, b)
-    except OSError:
-        return os.path.abspath(a) == os.path.abspath(b)
-
-
 def _changes_of(path: str, text: str, log: Optional[str], floor: Optional[float], options) -> list:
     """The changes to review, diff or report: LOG's (those at or above FLOOR when given), or else
     the engine's suggestions at or above FLOOR (default: the threshold), overlaps left out."""
@@ -833,9 +826,9 @@ def review_(
     target = path if in_place else output or path + ".repaired"
     if target == "-":
         raise CliError("review writes its questions to standard output; give --output a file")
-    if not in_place and _same_path(target, path):
+    if not in_place and same_path(target, path):
         raise CliError(f"{target}: is the input file; use --in-place to rewrite it")
-    if log_out is not None and _same_path(log_out, path):
+    if log_out is not None and same_path(log_out, path):
         raise CliError(f"--log-out {log_out}: is the input file")
     options = _settings([path], config, isolated, min_confidence, lexicon, select, ignore, ignore_words).options
     text = read_text(path)
@@ -950,7 +943,7 @@ def report_(
         raise CliError(f"give one --log per PATH ({len(paths)} paths, {len(log)} logs)")
     if "-" in paths:
         raise CliError("report needs file paths, not '-': apply finds the inputs by path")
-    if any(_same_path(html, p) for p in paths):
+    if any(same_path(html, p) for p in paths):
         raise CliError(f"--html {html}: is an input file")
     options = _settings(paths, config, isolated, min_confidence, lexicon, select, ignore, ignore_words).options
     threshold = options.min_confidence

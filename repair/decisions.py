@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Callable, Sequence
 
 from .changes import Change, ChangeError, apply_changes
-from .textio import InputError, read_text, write_atomic
+from .textio import InputError, read_text, same_path, write_atomic
 
 __all__ = ["VERSION", "DecisionsError", "FileDecisions", "sha256_text", "file_entry", "document",
            "parse", "output_paths", "apply_all"]
@@ -111,13 +111,6 @@ def output_paths(files: Sequence[FileDecisions], out_dir: str) -> list[str]:
     return targets
 
 
-def _same_file(a: str, b: str) -> bool:
-    try:
-        return os.path.samefile(a, b)
-    except OSError:
-        return os.path.realpath(a) == os.path.realpath(b)
-
-
 def apply_all(files: Sequence[FileDecisions], *, out_dir: str | None, in_place: bool,
               on_error: Callable[[str], None]) -> tuple[int, int, int]:
     """Apply each file's accepted changes and write the result: under ``out_dir``, or over the
@@ -129,7 +122,7 @@ def apply_all(files: Sequence[FileDecisions], *, out_dir: str | None, in_place: 
     targets = output_paths(files, out_dir) if out_dir is not None else [f.path for f in files]
     if out_dir is not None:
         for f, t in zip(files, targets):
-            if os.path.exists(t) and _same_file(f.path, t):
+            if os.path.exists(t) and same_path(f.path, t):
                 raise DecisionsError(f"{t}: is the input {f.path}; use --in-place to rewrite inputs")
     written = applied = failed = 0
     for f, target in zip(files, targets):

@@ -19,7 +19,7 @@ import tempfile
 from typing import BinaryIO
 
 __all__ = ["InputError", "STDIN_NAME", "display_name", "read_text", "read_file", "read_bytes", "decode",
-           "write_atomic", "write_bytes_atomic", "write_stdout"]
+           "same_path", "write_atomic", "write_bytes_atomic", "write_stdout"]
 
 STDIN_NAME = "<stdin>"
 
@@ -103,6 +103,16 @@ def decode(data: bytes, name: str) -> str:
 
 def _line_at(data: bytes, offset: int) -> int:
     return data.count(b"\n", 0, offset) + 1
+
+
+def same_path(a: str | os.PathLike, b: str | os.PathLike) -> bool:
+    """Do ``a`` and ``b`` name the same file?  :func:`os.path.samefile` when both exist, else
+    their real paths (symlinks resolved, as a write through either would resolve them), so an
+    output not written yet is still caught when it would land on an input."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.realpath(a) == os.path.realpath(b)
 
 
 def write_atomic(path: str | os.PathLike, text: str, *, mode: int | None = None) -> None:

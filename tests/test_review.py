@@ -246,6 +246,17 @@ def test_command_errors_are_one_line(spun, tmp_path, args, fragment):
     assert not (tmp_path / "spun.txt.repaired").exists()
 
 
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="needs symlinks")
+def test_command_output_through_a_symlinked_folder_is_not_taken_for_the_input(spun, tmp_path):
+    (tmp_path / "elsewhere" / "deep").mkdir(parents=True)
+    os.symlink(tmp_path / "elsewhere" / "deep", tmp_path / "sub")
+    target = str(tmp_path / "sub") + "/../spun.txt"  # elsewhere/spun.txt, though it reads as spun.txt
+    r = run_module("review", str(spun), "-o", target, input=b"y\n", fake=True)
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "elsewhere" / "spun.txt").read_text().count("agency") == 1
+    assert "agency" not in spun.read_text()
+
+
 @pytest.mark.parametrize("command", ["review", "diff"])
 @pytest.mark.parametrize("content, fragment", [
     ("[1]", "change 1: expected a change (a JSON object), got 1"),

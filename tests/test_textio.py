@@ -229,3 +229,20 @@ def test_write_stdout_emits_exact_bytes(monkeypatch):
     monkeypatch.setattr(sys, "stdout", fake)
     write_stdout("\ufeffa\r\nb\nc\u00e9")
     assert raw.getvalue() == "\ufeffa\r\nb\nc\u00e9".encode()
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="needs symlinks")
+def test_same_path_resolves_symlinks_for_files_not_written_yet(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "other" / "deep").mkdir(parents=True)
+    src = tmp_path / "a" / "in.txt"
+    src.write_text("x")
+    os.symlink(tmp_path / "other" / "deep", tmp_path / "a" / "sub")
+    os.symlink(src, tmp_path / "link.txt")
+    assert textio.same_path(src, tmp_path / "link.txt")  # both exist: the same file
+    assert textio.same_path(src, tmp_path / "a" / "." / "in.txt")
+    assert not textio.same_path(src, tmp_path / "a" / "out.txt")
+    # a/sub/../in.txt is other/in.txt (not written yet), not a/in.txt as its spelling suggests
+    assert not textio.same_path(src, str(tmp_path / "a" / "sub") + "/../in.txt")
+    # two files not written yet: the same when their real paths are
+    assert textio.same_path(tmp_path / "a" / "sub" / "new.txt", tmp_path / "other" / "deep" / "new.txt")
