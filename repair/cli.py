@@ -556,9 +556,9 @@ def eval_(
       repair learn train.jsonl -o farm.tsv && repair eval test.jsonl --lexicon farm.tsv
     """
     import functools
-    import json
 
     from . import evaluate as ev
+    from .render import json_text
 
     lexicons = _lexicons(lexicon)
     if plot is not None:
@@ -576,7 +576,7 @@ def eval_(
         except OSError as exc:
             raise CliError(f"{plot}: cannot write: {exc.strerror or exc}") from None
     if format is EvalFormat.json:
-        write_stdout(json.dumps(report.to_dict(), ensure_ascii=False, indent=1) + "\n")
+        write_stdout(json_text(report.to_dict()))
     else:
         write_stdout(ev.render_text(report))
 

@@ -27,7 +27,6 @@ make one document of all inputs (``json``, ``languagetool``, ``sarif``) print it
 from __future__ import annotations
 
 import bisect
-import json
 import os
 import re
 import unicodedata
@@ -36,7 +35,8 @@ from pathlib import Path
 from typing import Sequence
 
 from .changes import Change
-from .render import LineIndex, concise_line, quote, render_json, render_json_many, render_jsonl, render_text
+from .render import (LineIndex, concise_line, json_text, quote, render_json, render_json_many, render_jsonl,
+                     render_text)
 
 __all__ = ["FORMATS", "ALIASES", "Report", "Utf16Index", "languagetool_response", "sarif_log",
            "github_lines", "full_text"]
@@ -303,7 +303,7 @@ class Report:
         elif f == "languagetool":
             response = {"path": path, **languagetool_response(text, changes)}
             if not self.many:
-                return json.dumps(response, ensure_ascii=False, indent=1) + "\n"
+                return json_text(response)
             self._objects.append(response)
         elif f == "sarif":
             self._files.append((path, text, changes))
@@ -318,7 +318,7 @@ class Report:
         if self.fmt == "json" and self.many:
             return render_json_many([(p, cs) for p, _, cs in self._files])
         if self.fmt == "languagetool" and self.many:
-            return json.dumps(self._objects, ensure_ascii=False, indent=1) + "\n"
+            return json_text(self._objects)
         if self.fmt == "sarif":
-            return json.dumps(sarif_log(self._files, self._failures), ensure_ascii=False, indent=1) + "\n"
+            return json_text(sarif_log(self._files, self._failures))
         return ""

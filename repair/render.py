@@ -15,7 +15,7 @@ from typing import Sequence
 from .changes import Change
 
 __all__ = ["LineIndex", "quote", "concise_line", "render_text", "render_json", "render_json_many", "render_jsonl",
-           "json_line", "unified_diff"]
+           "json_line", "json_text", "unified_diff"]
 
 _BOM = "\ufeff"
 
@@ -70,14 +70,20 @@ def _file_object(path: str, changes: Sequence[Change]) -> dict:
     return {"path": path, "changes": [c.to_dict() for c in changes]}
 
 
+def json_text(obj) -> str:
+    """``obj`` as the tool prints a JSON document: indented by one space, UTF-8 text kept
+    readable, and a final newline."""
+    return json.dumps(obj, ensure_ascii=False, indent=1) + "\n"
+
+
 def render_json(path: str, text: str, changes: Sequence[Change]) -> str:
     """One JSON object ``{"path": ..., "changes": [...]}``."""
-    return json.dumps(_file_object(path, changes), ensure_ascii=False, indent=1) + "\n"
+    return json_text(_file_object(path, changes))
 
 
 def render_json_many(files: Sequence[tuple[str, Sequence[Change]]]) -> str:
     """A JSON array of ``{"path", "changes"}`` objects, one per file."""
-    return json.dumps([_file_object(p, cs) for p, cs in files], ensure_ascii=False, indent=1) + "\n"
+    return json_text([_file_object(p, cs) for p, cs in files])
 
 
 # json.dumps escapes every control character but leaves these raw inside strings;

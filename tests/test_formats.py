@@ -5,6 +5,7 @@ import pytest
 
 from repair.changes import Candidate, Change
 from repair.formats import Report, Utf16Index, full_text, github_lines, languagetool_response, sarif_log
+from repair.render import json_text
 from test_cli import invoke
 
 # an astral character (2 UTF-16 code units) and a BOM before the span, CRLF, no final newline
@@ -219,3 +220,14 @@ def test_exit_codes_do_not_depend_on_the_format(fmt, spun, fake_engine_installed
 def test_report_rejects_unknown_formats():
     with pytest.raises(ValueError, match="unknown format 'xml'"):
         Report("xml")
+
+
+def test_json_documents_are_printed_one_way():
+    changes = [_change(SPUN)]
+    lt = {"path": "a.txt", **languagetool_response(SPUN, changes)}
+    assert Report("languagetool").add("a.txt", SPUN, changes) == json_text(lt)
+    many = Report("languagetool", many=True)
+    assert many.add("a.txt", SPUN, changes) == "" and many.finish() == json_text([lt])
+    sarif = Report("sarif")
+    assert sarif.add("a.txt", SPUN, changes) == "" and sarif.finish() == json_text(sarif_log([("a.txt", SPUN, changes)], []))
+    assert json_text(lt).endswith("}\n") and "caf\u00e9 company" in json_text(lt)  # readable UTF-8, one newline

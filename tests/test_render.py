@@ -5,7 +5,8 @@ import subprocess
 import pytest
 
 from repair.changes import Candidate, Change
-from repair.render import LineIndex, render_json, render_json_many, render_jsonl, render_text, unified_diff
+from repair.render import (LineIndex, json_text, render_json, render_json_many, render_jsonl, render_text,
+                           unified_diff)
 
 
 def test_line_index_counts_code_points_and_crlf_once():
@@ -81,3 +82,12 @@ def test_diff_applies_with_patch(tmp_path, old, new):
                           capture_output=True)
     assert proc.returncode == 0, proc.stderr + proc.stdout
     assert (tmp_path / "x.txt").read_bytes() == new.encode()
+
+
+def test_json_text_is_the_one_json_document_form():
+    obj = {"path": "caf\u00e9.txt", "n": [1, 2]}
+    assert json_text(obj) == '{\n "path": "caf\u00e9.txt",\n "n": [\n  1,\n  2\n ]\n}\n'
+    assert json.loads(json_text(obj)) == obj
+    changes = [Change(0, 1, "a", "b", "r", 0.5)]
+    assert render_json("p", "a", changes) == json_text({"path": "p", "changes": [changes[0].to_dict()]})
+    assert render_json_many([("p", changes)]) == json_text([{"path": "p", "changes": [changes[0].to_dict()]}])
