@@ -59,22 +59,40 @@ class Config:
 
 def find_config(start: str | os.PathLike) -> str | None:
     """The configuration file that applies to ``start`` (a file or folder), or None."""
+    found = _find(start)
+    return None if found is None else str(found[0])
+
+
+def discover(start: str | os.PathLike) -> Config:
+    """The configuration for inputs at ``start``: :func:`load` of :func:`find_config`, or an
+    empty :class:`Config` when there is none."""
+    found = _find(start)
+    if found is None:
+        return Config()
+    path, data = found
+    return _config(path, data) if data is not None else load(path)
+
+
+def _find(start: str | os.PathLike) -> tuple[Path, dict | None] | None:
+    """The configuration file for ``start``, with its TOML when finding it took parsing it (a
+    ``pyproject.toml``: has it a ``[tool.repair]`` table?), else None for the TOML."""
     here = Path(os.path.abspath(start))
     if not here.is_dir():
         here = here.parent
     for folder in (here, *here.parents):
         for name in CONFIG_NAMES:
             candidate = folder / name
-            if candidate.is_file() and (name != "pyproject.toml" or _has_tool_table(candidate)):
-                return str(candidate)
+            if not candidate.is_file():
+                continue
+            if name != "pyproject.toml":
+                return candidate, None
+            try:
+                data = _read_toml(candidate)
+            except ConfigError:
+                return candidate, None  # let load() report it rather than silently looking further up
+            if isinstance(data.get("tool"), dict) and "repair" in data["tool"]:
+                return candidate, data
     return None
-
-
-def discover(start: str | os.PathLike) -> Config:
-    """The configuration for inputs at ``start``: :func:`load` of :func:`find_config`, or an
-    empty :class:`Config` when there is none."""
-    path = find_config(start)
-    return load(path) if path is not None else Config()
 
 
 def _read_toml(path: Path) -> dict:
@@ -87,14 +105,6 @@ def _read_toml(path: Path) -> dict:
         raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
 
 
-def _has_tool_table(path: Path) -> bool:
-    try:
-        data = _read_toml(path)
-    except ConfigError:
-        return True  # let load() report it rather than silently looking further up
-    return isinstance(data.get("tool"), dict) and "repair" in data["tool"]
-
-
 def load(path: str | os.PathLike) -> Config:
     """Read one configuration file: ``[tool.repair]`` of a ``pyproject.toml``, the top-level
     keys of any other file."""
@@ -103,7 +113,11 @@ def load(path: str | os.PathLike) -> Config:
         raise ConfigError(f"{p}: is a directory, not a configuration file")
     if not p.exists():
         raise ConfigError(f"{p}: no such file")
-    data = _read_toml(p)
+    return _config(p, _read_toml(p))
+
+
+def _config(p: Path, data: dict) -> Config:
+    """The settings in ``data``, the parsed TOML of the configuration file ``p``."""
     where = f"{p}"
     if p.name == "pyproject.toml":
         table = data.get("tool", {}).get("repair", {}) if isinstance(data.get("tool"), dict) else {}

@@ -37,6 +37,29 @@ def test_discovery_walks_up_and_prefers_the_nearest(tmp_path):
     assert cf.discover(deep).min_confidence == 0.9
 
 
+def test_discovery_parses_each_file_once(tmp_path, monkeypatch):
+    deep = tmp_path / "a" / "b"
+    deep.mkdir(parents=True)
+    write(tmp_path / "a" / "pyproject.toml", "[tool.repair]\nmin-confidence = 0.7\n")
+    write(deep / "pyproject.toml", "[project]\nname = 'x'\n")  # no [tool.repair]: parsed, passed over
+    parsed = []
+    real_load = cf.tomllib.load
+
+    def load(f):
+        parsed.append(os.path.relpath(f.name, tmp_path))
+        return real_load(f)
+
+    monkeypatch.setattr(cf.tomllib, "load", load)
+    assert cf.discover(deep / "x.txt").min_confidence == 0.7
+    assert parsed == [os.path.join("a", "b", "pyproject.toml"), os.path.join("a", "pyproject.toml")]
+    write(tmp_path / "a" / "pyproject.toml", "[tool.repair]\nmin-confidence = 7\n")
+    with pytest.raises(cf.ConfigError, match="min-confidence: must be a number between 0 and 1"):
+        cf.discover(deep)  # the table's errors are still found
+    write(tmp_path / "a" / "pyproject.toml", "[tool.repair\n")
+    with pytest.raises(cf.ConfigError, match="invalid TOML"):
+        cf.discover(deep)  # an unparsable pyproject.toml is reported, not passed over
+
+
 def test_load_resolves_paths_against_the_config_folder(tmp_path):
     p = write(tmp_path / "cfg" / "repair.toml",
               'lexicons = ["farm.tsv", "../other.tsv"]\nignore-words = "words.txt"\n'
