@@ -34,11 +34,23 @@ def _env():
     return env
 
 
-def run_module(*args, input: bytes = b"", fake: bool = False, cwd=None) -> subprocess.CompletedProcess:
-    """Run ``python -m repair ARGS`` (or the CLI with the fake engine) in a subprocess; bytes out."""
+# The real engine and the heavy libraries behind it: with run_module(..., no_engine=True) none
+# of them can be imported, so a command that loads the engine fails (an internal error, exit 3).
+ENGINE_MODULES = ("repair.spin", "repair.lm", "repair.candidates", "repair.scorer", "repair.data",
+                  "numpy", "wordfreq", "lemminflect", "symspellpy")
+
+
+def run_module(*args, input: bytes = b"", fake: bool = False, no_engine: bool = False,
+               cwd=None) -> subprocess.CompletedProcess:
+    """Run ``python -m repair ARGS`` (or the CLI with the fake engine, or with the engine's modules
+    made unimportable: ``no_engine``) in a subprocess; bytes out."""
     if fake:
         cmd = [sys.executable, "-c",
                "import fake_engine; fake_engine.install(); from repair.cli import main; main()", *args]
+    elif no_engine:
+        cmd = [sys.executable, "-c",
+               f"import sys; sys.modules.update(dict.fromkeys({ENGINE_MODULES!r})); "
+               "from repair.cli import main; main()", *args]
     else:
         cmd = [sys.executable, "-m", "repair", *args]
     return subprocess.run(cmd, input=input, capture_output=True, env=_env(), cwd=cwd, timeout=120)

@@ -87,9 +87,11 @@ def test_command_from_log(spun, tmp_path):
     log = tmp_path / "log.json"
     log.write_text(json.dumps({"changes": [{"start": 9, "end": 16, "old": "company", "new": "firm",
                                             "rule": "x", "confidence": 0.2}]}))
-    r = run_module("diff", str(spun), "--log", str(log), "--word")  # the engine never loads
+    r = run_module("diff", str(spun), "--log", str(log), "--word", no_engine=True)  # the engine cannot load
     assert r.returncode == 0, r.stderr
     assert b"[-company-]{+firm+}" in r.stdout and r.stdout.count(b"@@") == 2
+    r = run_module("diff", str(spun), "--word", no_engine=True)  # without --log it is needed: that fails
+    assert r.returncode == 3 and b"internal error: ModuleNotFoundError" in r.stderr, r.stderr
     log.write_text(json.dumps({"changes": [{"start": 0, "end": 3, "old": "xyz", "new": "a"}]}))
     r = run_module("diff", str(spun), "--log", str(log))
     assert r.returncode == 2 and r.stderr.decode().startswith(f"repair: error: {log}: does not fit")
