@@ -52,6 +52,9 @@ DEFAULT_INCLUDE = ("*.txt", "*.text", "*.md", "*.markdown", "*.rst")
 MANIFEST_NAME = ".repair-manifest.json"
 _MANIFEST_FORMAT = 1
 _SAVE_EVERY_S = 2.0  # the manifest is saved this often during a run (and at its end)
+# bytes of inputs read to check them against the manifest that are kept for their jobs (so they are
+# read once); beyond this, a job reads its file again, so a run over many changed files stays bounded
+_HOLD_BYTES = 64 << 20
 
 
 @dataclass(frozen=True)
@@ -552,6 +555,7 @@ def fix_tree(root: str, settings: Settings, *, out_dir: str | None = None, in_pl
         assert out_dir is not None
         manifest = Manifest(out_dir)
         key = fingerprint(settings)
+        held = 0
         for rel in listing.files:
             src = os.path.join(root, *rel.split("/"))
             dest = os.path.join(out_dir, *rel.split("/"))
@@ -565,6 +569,10 @@ def fix_tree(root: str, settings: Settings, *, out_dir: str | None = None, in_pl
                 if manifest.up_to_date(rel, file_hash(data), key, dest):
                     summary.up_to_date += 1
                     continue
+                if held + len(data) > _HOLD_BYTES:
+                    data = None  # the job reads it again
+                else:
+                    held += len(data)
             jobs.append(Job(rel, src, dest, data=data))
     last_save = time.monotonic()
     try:

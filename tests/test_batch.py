@@ -325,6 +325,30 @@ def test_out_of_date_file_is_read_once(counting_engine, tmp_path, monkeypatch):
     assert failures == [("unreadable.txt", "invalid UTF-8 at byte offset 4")]
 
 
+def test_bytes_kept_for_jobs_are_bounded(counting_engine, tmp_path, monkeypatch):
+    root, out = tmp_path / "in", tmp_path / "out"
+    root.mkdir()
+    for name in ("a.txt", "b.txt", "c.txt"):
+        (root / name).write_bytes(b"the company\n")
+    batch.fix_tree(str(root), batch.Settings(), out_dir=str(out))
+    for name in ("a.txt", "b.txt", "c.txt"):
+        (root / name).write_bytes(b"the big company\n")  # 16 bytes each, all out of date
+    monkeypatch.setattr(batch, "_HOLD_BYTES", 40)  # room for two files' bytes, not three
+    reads = []
+    real_read_bytes = batch.read_bytes
+
+    def read_bytes(path):
+        if os.path.dirname(path) == str(root):
+            reads.append(os.path.basename(path))
+        return real_read_bytes(path)
+
+    monkeypatch.setattr(batch, "read_bytes", read_bytes)
+    s = batch.fix_tree(str(root), batch.Settings(), out_dir=str(out))
+    assert sorted(reads) == ["a.txt", "b.txt", "c.txt", "c.txt"]  # the third is read again by its job
+    assert s.processed == 3
+    assert all((out / n).read_bytes() == b"the big agency\n" for n in ("a.txt", "b.txt", "c.txt"))
+
+
 def test_failed_file_is_retried(fake_engine_installed, tmp_path):
     root, out = tmp_path / "in", tmp_path / "out"
     root.mkdir()
