@@ -596,6 +596,7 @@ class Channel:
         self._thesaurus_index: dict[str, int] = {}
         self._heads: dict[int, set[str]] = {}
         self._terms: _Terms | None = None
+        self._reach_memo: dict[str, dict[str, int]] = {}
         # originals a lexicon's spinner reliably replaces (seen replaced at least twice, and they
         # are what the spun key stands for at least half the time), by token count
         self.replaced: dict[int, set[tuple[str, ...]]] = {}
@@ -640,51 +641,43 @@ class Channel:
             self._terms = _Terms.of(self.lexicons)
         return self._terms
 
-    def term_originals(self, first: str, second: str, left: OptionSet, right: OptionSet, lm) -> list[tuple]:
-        """Original pairs of the rare pair ``first second`` (lower case) beyond the compound grid's:
-        a term the lexicons know whose words are each the word, one of its originals (``left``,
-        ``right``: the words' options) or a swap of it, not both the words themselves; and a
-        pair with one word as it is and a swap of the other, kept where the corpus knows it as the
-        grid keeps its pairs. Tuples of the ``Option`` fields, flagged COMPOUND."""
+    def _reach(self, word: str, opts: OptionSet) -> dict[str, int]:
+        """What ``word`` may have been in a term: itself (-1), one of its single-word options
+        (``opts``, the word's own; the option's row) or a lexicon swap (-2). Memoised by word."""
+        reach = self._reach_memo.get(word)
+        if reach is None:
+            reach = {word: -1}
+            for r, (text, n) in enumerate(zip(opts.texts, opts.lens.tolist())):
+                if n == 1:
+                    reach.setdefault(text, r)
+            for swap in self.terms().swaps.get(word, ()):
+                reach.setdefault(swap, -2)
+            if len(self._reach_memo) > 200_000:
+                self._reach_memo.clear()
+            self._reach_memo[word] = reach
+        return reach
+
+    def term_pairs(self, first: str, second: str, left: OptionSet, right: OptionSet, lm) -> _TermPairs:
+        """Original pairs of the rare pair ``first second`` (lower case) beyond the compound grid's
+        (``left``, ``right``: the words' options): a term the lexicons know whose words are each the
+        word, one of its originals or a swap of it, not both the words themselves; and a pair with
+        one word as it is and a swap of the other, kept where the corpus knows it as the grid keeps
+        its pairs. Their corpus counts are still to be looked up (``_TermPairs.keys``)."""
         terms = self.terms()
-        swapped = first in terms.swaps or second in terms.swaps
-        if not swapped and (not terms.firsts.intersection((first, *left.texts))
-                            or not terms.seconds.intersection((second, *right.texts))):
-            return []  # no term within reach, and no swap (the usual case: checked at C speed)
-        # each word's possible originals: the word itself (-1), an option row (>= 0), a swap (-2)
-        firsts: dict[str, int] = {first: -1}
-        seconds: dict[str, int] = {second: -1}
-        for word, opts, found in ((first, left, firsts), (second, right, seconds)):
-            for r in np.flatnonzero(opts.lens == 1).tolist():
-                found.setdefault(opts.texts[r], r)
-            for swap in terms.swaps.get(word, ()):
-                found.setdefault(swap, -2)
-        # a known term: its first word, then its second
-        found: list[tuple[str, int, str, int]] = []
-        for x, rx in firsts.items():
-            for y in terms.pairs.get(x, ()):
-                ry = seconds.get(y)
-                if ry is not None and (rx, ry) != (-1, -1):
-                    found.append((x, rx, y, ry))
+        firsts, seconds = self._reach(first, left), self._reach(second, right)
+        found: list[tuple[str, int, str, int]] = []  # (first word, its row, second word, its row)
+        if not terms.firsts.isdisjoint(firsts) and not terms.seconds.isdisjoint(seconds):  # usually not
+            for x, rx in firsts.items():
+                for y in terms.pairs.get(x, ()):
+                    ry = seconds.get(y)
+                    if ry is not None and (rx, ry) != (-1, -1):
+                        found.append((x, rx, y, ry))
         known = len(found)
-        # a swap with the other word kept: only where the corpus knows the pair (a swap is a weaker lesson)
-        found += [(x, rx, y, ry) for x, rx in firsts.items() for y, ry in seconds.items()
-                  if -2 in (rx, ry) and -1 in (rx, ry) and y not in terms.pairs.get(x, ())]
-        if not found:
-            return []
-        a = np.array([lm.word_id(first)] + [lm.word_id(x) for x, _, _, _ in found])
-        b = np.array([lm.word_id(second)] + [lm.word_id(y) for _, _, y, _ in found])
-        n, ok = lm.pair_counts(a, b)
-        pmi = _pmi(lm, n, np.maximum(a, 0), np.maximum(b, 0))
-        corpus = np.flatnonzero(ok & (n >= max(COMPOUND_MIN, COMPOUND_RATIO * n[0])) & (pmi >= COMPOUND_MIN_PMI))
-        corpus = corpus[corpus > known]
-        keep = [k for k in range(1, known + 1) if ok[k]] + \
-            corpus[np.argsort(-n[corpus], kind="stable")][:COMPOUND_KEEP].tolist()
-        out = []
-        for k in keep:
-            x, rx, y, ry = found[k - 1]
-            out.append(_pair_option(f"{x} {y}", (int(a[k]), int(b[k])), (left, rx), (right, ry), float(pmi[k])))
-        return out
+        found += [(first, -1, y, -2) for y in terms.swaps.get(second, ())
+                  if seconds[y] == -2 and y not in terms.pairs.get(first, ())]
+        found += [(x, -2, second, -1) for x in terms.swaps.get(first, ())
+                  if firsts[x] == -2 and second not in terms.pairs.get(x, ())]
+        return _TermPairs(first, second, left, right, found, known, lm)
 
     def compounds(self, pairs: list[tuple[str, str]], lm) -> list[OptionSet]:
         """Original pairs for each pair of adjacent words ``(first, second)`` (lower case;
@@ -692,8 +685,8 @@ class Channel:
         each word's ``COMPOUND_PARTS`` likeliest single-word originals, or the word itself,
         combined, and kept where the corpus saw the combination at least ``COMPOUND_MIN`` times and
         ``COMPOUND_RATIO`` times as often as the spun pair; the ``COMPOUND_KEEP`` commonest, flagged
-        COMPOUND with the sources of the words replaced. The corpus counts of every new pair's
-        combinations are looked up at once."""
+        COMPOUND with the sources of the words replaced; and the pairs :meth:`term_pairs` finds.
+        The corpus counts of every new pair's combinations are looked up at once."""
         keys = [(f"{a} {b}", None) for a, b in pairs]
         todo = {}
         for key, (a, b) in zip(keys, pairs):
@@ -702,16 +695,18 @@ class Channel:
         if todo:
             if len(self._cache) > 200_000:
                 self._cache.clear()
-            grids = [g for g in todo.values() if g.size]
-            if grids:
-                counts = lm.bigram_counts(np.concatenate([g.keys for g in grids]))
+            terms = {key: self.term_pairs(g.first, g.second, g.left, g.right, lm) for key, g in todo.items()}
+            # one look-up for every grid's combinations and every term pair
+            batches = [g for g in todo.values() if g.size] + [t for t in terms.values() if t.size]
+            if batches:
+                counts = lm.bigram_counts(np.concatenate([x.keys for x in batches]))
                 at = 0
-                for g in grids:
-                    g.counts = counts[at:at + g.size].reshape(len(g.a_ids), len(g.b_ids))
-                    at += g.size
+                for x in batches:
+                    x.counts = counts[at:at + x.size]
+                    at += x.size
             for key, g in todo.items():
                 found = g.originals(lm) if g.size else ()
-                more = self.term_originals(g.first, g.second, g.left, g.right, lm)
+                more = terms[key].originals(lm) if terms[key].size else ()
                 if more:
                     have = {f[0] for f in found}
                     found = tuple(found) + tuple(o for o in more if o[0] not in have)
@@ -789,6 +784,40 @@ def _pair_option(text: str, ids: tuple[int, int], left: tuple[OptionSet, int], r
     return (text, ids, flags, degree, via, 0.0, 0, "", assoc)
 
 
+class _TermPairs:
+    """:meth:`Channel.term_pairs`: the candidate pairs (known terms first, then swaps) with the
+    spun pair itself in front, as bigram keys to look up; ``counts`` is filled in by the caller."""
+
+    def __init__(self, first: str, second: str, left: OptionSet, right: OptionSet,
+                 found: list[tuple[str, int, str, int]], known: int, lm) -> None:
+        self.left, self.right, self.found, self.known = left, right, found, known
+        self.size = 0
+        if not found:
+            return
+        self.a = np.array([lm.word_id(first)] + [lm.word_id(x) for x, _, _, _ in found], dtype=np.int64)
+        self.b = np.array([lm.word_id(second)] + [lm.word_id(y) for _, _, y, _ in found], dtype=np.int64)
+        self.ok = (self.a >= 0) & (self.b >= 0)  # (an absent id looks up as its present ids' pair would)
+        self.keys = (np.maximum(self.a, 0) << lm.bits) | np.maximum(self.b, 0)
+        self.size = len(self.keys)
+        self.counts = np.zeros(0)
+
+    def originals(self, lm) -> list[tuple]:
+        """Every known term, and the swaps the corpus knows as the grid keeps its pairs (the
+        ``COMPOUND_KEEP`` commonest), as tuples of the ``Option`` fields (``counts`` filled in)."""
+        n, ok = self.counts, self.ok
+        pmi = _pmi(lm, n, np.maximum(self.a, 0), np.maximum(self.b, 0))
+        corpus = np.flatnonzero(ok & (n >= max(COMPOUND_MIN, COMPOUND_RATIO * n[0])) & (pmi >= COMPOUND_MIN_PMI))
+        corpus = corpus[corpus > self.known]
+        keep = [k for k in range(1, self.known + 1) if ok[k]] + \
+            corpus[np.argsort(-n[corpus], kind="stable")][:COMPOUND_KEEP].tolist()
+        out = []
+        for k in keep:
+            x, rx, y, ry = self.found[k - 1]
+            out.append(_pair_option(f"{x} {y}", (int(self.a[k]), int(self.b[k])), (self.left, rx),
+                                    (self.right, ry), float(pmi[k])))
+        return out
+
+
 class _CompoundGrid:
     """The combinations of a compound: the first word or one of its originals, then the second or
     one of its originals (row and column 0: the words themselves), as bigram keys to look up."""
@@ -813,7 +842,7 @@ class _CompoundGrid:
 
     def originals(self, lm) -> tuple[tuple, ...]:
         """The kept combinations as tuples of the ``Option`` fields (``counts`` filled in)."""
-        counts = self.counts.copy()
+        counts = self.counts.reshape(len(self.a_ids), len(self.b_ids)).copy()
         seen = counts[0, 0]
         counts[0, 0] = 0.0  # the spun pair is no candidate of itself
         found = np.argwhere(counts >= max(COMPOUND_MIN, COMPOUND_RATIO * seen))
