@@ -36,7 +36,7 @@ def _env():
 
 # The real engine and the heavy libraries behind it: with run_module(..., no_engine=True) none
 # of them can be imported, so a command that loads the engine fails (an internal error, exit 3).
-ENGINE_MODULES = ("repair.spin", "repair.lm", "repair.candidates", "repair.scorer", "repair.data",
+ENGINE_MODULES = ("repair.spin", "repair.lm", "repair.candidates", "repair.decide", "repair.data",
                   "numpy", "wordfreq", "lemminflect", "symspellpy")
 
 
