@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Iterable, Sequence
 
 __all__ = ["Candidate", "Change", "ChangeError", "apply_changes", "revert_changes",
-           "changes_to_json", "changes_from_json"]
+           "changes_to_json", "changes_from_json", "log_entries"]
 
 
 class ChangeError(ValueError):
@@ -146,31 +146,54 @@ def changes_from_json(data: str) -> list[Change]:
     """Read a log written as JSON (``{"changes": [...]}`` or a bare list) or JSONL (one change an
     object a line).  This is the one reader of change logs: anything that is not one of those
     forms, with every entry a change (see :meth:`Change.from_dict`), is a ChangeError whose
-    one-line message names the entry ("change 3: ...", or "line 3: ..." in JSONL)."""
+    one-line message names the entry ("change 3: ...", or "line 3: ..." in JSONL).  Which file
+    each change belongs to is :func:`log_entries`'."""
+    return [c for _, c in log_entries(data)]
+
+
+def log_entries(data: str) -> list[tuple[str | None, Change]]:
+    """Every change of a log with the path it belongs to (None where the log names none): the
+    forms :func:`changes_from_json` reads, whose entries may carry a ``path`` (``fix --log``,
+    ``check --format jsonl``, a batch run's log), and a list of ``{"path", "changes"}`` objects
+    (``check --format json`` over several files)."""
     if not data.strip():
         return []
     try:
         obj = json.loads(data)
     except json.JSONDecodeError:
-        return _changes_from_jsonl(data)
+        return _entries_from_jsonl(data)
     if isinstance(obj, dict):
         if "changes" in obj:
-            obj = obj["changes"]
-            if not isinstance(obj, list):
-                raise ChangeError(f'"changes" must be a list of changes, got {_json_kind(obj)}')
-        elif "start" in obj:  # one change: a JSONL log of one line
+            return _file_entries(obj, "")
+        if "start" in obj:  # one change: a JSONL log of one line
             return [_entry(obj, "change 1")]
-        else:
-            raise ChangeError('expected a list of changes or an object with "changes", '
-                              'got an object without either')
+        raise ChangeError('expected a list of changes or an object with "changes", '
+                          'got an object without either')
     if not isinstance(obj, list):
         raise ChangeError(f"expected a list of changes or an object with \"changes\", got {_json_kind(obj)}")
-    return [_entry(d, f"change {k}") for k, d in enumerate(obj, 1)]
+    out = []
+    for k, d in enumerate(obj, 1):
+        if isinstance(d, dict) and "changes" in d and "start" not in d:
+            out += _file_entries(d, f"file {k}, ")
+        else:
+            out.append(_entry(d, f"change {k}"))
+    return out
 
 
-def _changes_from_jsonl(data: str) -> list[Change]:
+def _file_entries(obj: dict, where: str) -> list[tuple[str | None, Change]]:
+    """The changes of one ``{"path": ..., "changes": [...]}`` object, each with that path."""
+    changes = obj["changes"]
+    if not isinstance(changes, list):
+        raise ChangeError(f'{where}"changes" must be a list of changes, got {_json_kind(changes)}')
+    path = obj.get("path")
+    if path is not None and not isinstance(path, str):
+        raise ChangeError(f'{where}"path" must be a string, got {_json_kind(path)}')
+    return [(path, _entry(d, f"{where}change {k}")[1]) for k, d in enumerate(changes, 1)]
+
+
+def _entries_from_jsonl(data: str) -> list[tuple[str | None, Change]]:
     # split on "\n" only: U+2028 and friends may stand unescaped inside strings
-    changes = []
+    out = []
     for k, line in enumerate(data.split("\n"), 1):
         if not line.strip():
             continue
@@ -179,12 +202,17 @@ def _changes_from_jsonl(data: str) -> list[Change]:
         except json.JSONDecodeError as exc:
             raise ChangeError(f"change log is neither JSON nor JSONL: line {k}, column {exc.colno}: "
                               f"{exc.msg}") from None
-        changes.append(_entry(obj, f"line {k}"))
-    return changes
+        out.append(_entry(obj, f"line {k}"))
+    return out
 
 
-def _entry(obj, where: str) -> Change:
+def _entry(obj, where: str) -> tuple[str | None, Change]:
+    """One change entry, with the ``path`` it names (None when it names none)."""
     try:
-        return Change.from_dict(obj)
+        change = Change.from_dict(obj)
     except ChangeError as exc:
         raise ChangeError(f"{where}: {exc}") from None
+    path = obj.get("path")
+    if path is not None and not isinstance(path, str):
+        raise ChangeError(f'{where}: "path" must be a string, got {_json_kind(path)}')
+    return path, change

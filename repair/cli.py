@@ -746,8 +746,9 @@ def _optional_confidence(value: Optional[float]) -> Optional[float]:
 
 
 _FROM_LOG = typer.Option(None, "--log", metavar="LOG.json",
-                         help="Read the changes from this change log (JSON or JSONL, as `fix --log` "
-                              "writes it) instead of running the engine; it must fit FILE.")
+                         help="Read the changes from this change log (JSON or JSONL, as `fix --log` or "
+                              "`check --format json|jsonl` write it) instead of running the engine; it must "
+                              "fit FILE. A log of several files (a folder's run) gives FILE's changes.")
 
 
 def _changes_of(path: str, text: str, log: Optional[str], floor: Optional[float], options) -> list:
@@ -757,7 +758,7 @@ def _changes_of(path: str, text: str, log: Optional[str], floor: Optional[float]
     from .review import read_log, reviewable
 
     if log is not None:
-        changes = read_log(log, text, display_name(path))
+        changes = read_log(log, text, display_name(path), path)
         return changes if floor is None else [c for c in changes if c.confidence >= floor]
     result = fix_and_explain(text, options)
     floor = options.min_confidence if floor is None else floor

@@ -23,10 +23,10 @@ import sys
 from dataclasses import dataclass, replace
 from typing import Callable, Sequence, TextIO
 
-from .changes import Candidate, Change, ChangeError, apply_changes, changes_from_json, changes_to_json
+from .changes import Candidate, Change, ChangeError, apply_changes, changes_to_json, log_entries
 from .diffview import PLAIN, Style, inline
 from .render import LineIndex, quote, render_jsonl
-from .textio import InputError, read_file
+from .textio import InputError, read_file, same_path
 
 __all__ = ["Decision", "ReviewError", "ReviewState", "alternatives", "reviewable", "read_log", "context",
            "show", "run", "key_reader", "KeyReader", "LineKeys", "TerminalKeys", "HELP", "render_log", "summary"]
@@ -175,15 +175,25 @@ class ReviewState:
         return acc, rej, len(self.decisions) - acc - rej
 
 
-def read_log(log_path: str, text: str, name: str) -> list[Change]:
-    """The change log at ``log_path`` (JSON or JSONL, as ``fix --log`` writes it), checked to
-    fit ``text`` (overlapping changes do not) and in text order whatever the log's order;
-    raises InputError with one line when it cannot be read or does not fit."""
+def read_log(log_path: str, text: str, name: str, path: str | None = None) -> list[Change]:
+    """The changes for the file ``path`` (shown as ``name``; its content ``text``) in the change
+    log at ``log_path`` (JSON or JSONL, as ``fix --log`` or ``check --format json|jsonl`` write
+    it), checked to fit ``text`` (overlapping changes do not) and in text order whatever the
+    log's order.  A log naming several files (a folder's run) gives the changes of the one
+    that is ``path``, and is refused when it has none.  Raises InputError with one line when
+    it cannot be read, has none of the file's changes or does not fit."""
     data = read_file(log_path)
     try:
-        changes = sorted(changes_from_json(data), key=lambda c: (c.start, c.end))
+        entries = log_entries(data)
     except ChangeError as exc:
         raise InputError(f"{log_path}: not a change log: {exc}") from None
+    named = {p for p, _ in entries if p is not None}
+    if len(named) > 1:  # several files' changes: this file's only
+        entries = [(p, c) for p, c in entries
+                   if p is not None and (p == name or (path is not None and same_path(p, path)))]
+        if not entries:
+            raise InputError(f"{log_path}: holds the changes of {len(named)} other files, none of {name}")
+    changes = sorted((c for _, c in entries), key=lambda c: (c.start, c.end))
     try:
         apply_changes(text, changes)
     except ChangeError as exc:

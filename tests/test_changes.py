@@ -1,11 +1,12 @@
 import json
+import re
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from repair.render import render_jsonl
-from repair.changes import (Candidate, Change, ChangeError, apply_changes, changes_from_json,
+from repair.changes import (Candidate, Change, ChangeError, apply_changes, changes_from_json, log_entries,
                             changes_to_json, output_spans, revert_changes)
 
 TEXT = "The spy company said the big company\r\nwas fine."
@@ -173,3 +174,25 @@ def test_apply_then_revert_gives_input_back(case):
     assert jsonl.count("\n") == len(jsonl.splitlines()) == len(changes)
     read_back = [Change.from_dict(json.loads(line)) for line in jsonl.split("\n") if line]
     assert apply_changes(text, read_back) == out
+
+
+def test_log_entries_keep_each_changes_file():
+    a, b = Change(0, 1, "x", "y", "r", 0.5), Change(2, 3, "z", "w", "r", 0.5)
+    jsonl = render_jsonl("a.txt", "", [a]) + render_jsonl("b.txt", "", [b])
+    assert log_entries(jsonl) == [("a.txt", a), ("b.txt", b)]
+    files = json.dumps([{"path": "a.txt", "changes": [a.to_dict()]}, {"path": "b.txt", "changes": [b.to_dict()]}])
+    assert log_entries(files) == [("a.txt", a), ("b.txt", b)]
+    assert changes_from_json(files) == [a, b]
+    assert log_entries(json.dumps({"changes": [a.to_dict()]})) == [(None, a)]  # a log of one file, unnamed
+    assert log_entries(json.dumps([a.to_dict()])) == [(None, a)]
+
+
+@pytest.mark.parametrize("bad, fragment", [
+    (json.dumps([{"path": 3, "changes": []}]), 'file 1, "path" must be a string'),
+    (json.dumps([{"path": "a", "changes": {}}]), 'file 1, "changes" must be a list'),
+    (json.dumps([{"path": "a", "changes": [{"start": 0}]}]), 'file 1, change 1: missing "end"'),
+    ('{"path": 1, "start": 0, "end": 0, "old": "", "new": ""}\n\n', 'change 1: "path" must be a string'),
+])
+def test_log_entries_name_what_is_wrong(bad, fragment):
+    with pytest.raises(ChangeError, match=re.escape(fragment)):
+        log_entries(bad)

@@ -228,6 +228,44 @@ def test_command_from_log(spun, tmp_path):
     assert (tmp_path / "o.txt").read_text().count("agency") == 2
 
 
+def _two_file_log(tmp_path, spun, form):
+    """A log of two files whose changes would both fit ``spun``: its own (the first "company")
+    and another file's (the second)."""
+    other = tmp_path / "other.txt"
+    other.write_bytes(spun.read_bytes())
+    text = spun.read_bytes().decode()
+    first, second = text.index("company"), text.index("company", text.index("company") + 1)
+    mine = [Change(first, first + 7, "company", "agency", "r", 0.9).to_dict()]
+    theirs = [Change(second, second + 7, "company", "firm", "r", 0.9).to_dict()]
+    log = tmp_path / ("log.jsonl" if form == "jsonl" else "log.json")
+    if form == "jsonl":  # as a folder's run writes it
+        log.write_text("".join(json.dumps({"path": p, **c}) + "\n"
+                               for p, cs in ((str(other), theirs), (str(spun), mine)) for c in cs))
+    else:  # as check --format json writes it for several files
+        log.write_text(json.dumps([{"path": str(other), "changes": theirs}, {"path": str(spun), "changes": mine}]))
+    return log
+
+
+@pytest.mark.parametrize("form", ["jsonl", "json"])
+def test_command_log_of_several_files_gives_this_files_changes(spun, tmp_path, form):
+    log = _two_file_log(tmp_path, spun, form)
+    r = run_module("review", str(spun), "--log", str(log), "-o", str(tmp_path / "o.txt"), input=b"y\ny\n",
+                   no_engine=True)
+    assert r.returncode == 0, r.stderr
+    out = (tmp_path / "o.txt").read_text()
+    assert out.count("agency") == 1 and "firm" not in out  # the other file's change is not offered
+
+
+def test_command_log_of_other_files_only_is_refused(spun, tmp_path):
+    log = _two_file_log(tmp_path, spun, "jsonl")
+    third = tmp_path / "third.txt"
+    third.write_bytes(spun.read_bytes())  # its text fits both files' changes, but none are its own
+    r = run_module("diff", str(third), "--log", str(log), no_engine=True)
+    err = r.stderr.decode()
+    assert r.returncode == 2 and err.count("\n") == 1, err
+    assert "holds the changes of 2 other files, none of" in err and r.stdout == b""
+
+
 @pytest.mark.parametrize("args, fragment", [
     (["-"], "standard input carries the keys"),
     (["{spun}", "-o", "{spun}"], "is the input file; use --in-place"),
