@@ -62,9 +62,11 @@ class Change:
                 isinstance(c, list) and len(c) == 2 and isinstance(c[0], str) and _is_number(c[1])
                 for c in cands):
             raise ChangeError('"candidates" must be a list of [text, score] pairs')
+        confidence = _field(d, "confidence", float, 1.0)
+        if not 0.0 <= confidence <= 1.0:
+            raise ChangeError(f'"confidence" must lie in 0..1, got {confidence}')
         return cls(start, end, _field(d, "old", str), _field(d, "new", str), _field(d, "rule", str, ""),
-                   _field(d, "confidence", float, 1.0), tuple(Candidate(t, float(s)) for t, s in cands),
-                   _field(d, "reason", str, ""))
+                   confidence, tuple(Candidate(t, float(s)) for t, s in cands), _field(d, "reason", str, ""))
 
 
 def _json_kind(value) -> str:

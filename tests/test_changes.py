@@ -124,6 +124,8 @@ def test_malformed_logs_raise(bad):
     ('[{"start": 2, "end": 1, "old": "T", "new": "t"}]', "must satisfy 0 <= start <= end, got 2 and 1"),
     ('[{"start": 0, "end": 1, "old": null, "new": "t"}]', '"old" must be a string, got null'),
     ('[{"start": 0, "end": 1, "old": "T", "new": "t", "confidence": NaN}]', '"confidence" must be a finite number'),
+    ('[{"start": 0, "end": 1, "old": "T", "new": "t", "confidence": 1.5}]', '"confidence" must lie in 0..1, got 1.5'),
+    ('[{"start": 0, "end": 1, "old": "T", "new": "t", "confidence": -0.1}]', '"confidence" must lie in 0..1'),
     ('[{"start": 0, "end": 1, "old": "T", "new": "t", "candidates": [[1]]}]', "[text, score] pairs"),
     ('[{"start": 0, "end": 1, "old": "T", "new": "t", "rule": 7}]', '"rule" must be a string, got 7'),
     ('{"start": 0, "end": 1, "old": "T", "new": "t"}\n\n[2]\n', "line 3: expected a change (a JSON object), got a list"),
