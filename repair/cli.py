@@ -545,7 +545,9 @@ def eval_(
     suggestions: edit precision and recall against the original wording, false
     edits on unspun text (and per 1,000 words), and reversal, the share of the
     spinner's token edits undone (1 - dist(repaired, original) / dist(spun,
-    original)).  Then a per-rule breakdown at the default threshold.
+    original)).  Then a per-rule breakdown at the default threshold, and how well
+    the document score (check --score) tells the spun texts from the originals
+    (ROC AUC; the originals are scored too, one more engine pass each).
 
     \b
     Examples:
@@ -555,8 +557,6 @@ def eval_(
       repair eval pairs.jsonl --plot curve.png
       repair learn train.jsonl -o farm.tsv && repair eval test.jsonl --lexicon farm.tsv
     """
-    import functools
-
     from . import evaluate as ev
     from .render import json_text
 
@@ -568,8 +568,9 @@ def eval_(
             raise CliError(str(exc)) from None
     pairs = ev.read_pairs(path, limit)
     with _eval_progress(len(pairs)) as tick:
-        engine = functools.partial(ev.default_engine, lexicons=lexicons) if lexicons else ev.default_engine
-        report = ev.evaluate(pairs, engine=engine, thresholds=thresholds, source=display_name(path), on_pair=tick)
+        engine, scorer = ev.real_engine(lexicons)
+        report = ev.evaluate(pairs, engine=engine, thresholds=thresholds, source=display_name(path), on_pair=tick,
+                             scorer=scorer)
     if plot is not None:
         try:
             ev.plot_curve(report, plot)

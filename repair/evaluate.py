@@ -62,6 +62,7 @@ __all__ = [
     "Row",
     "build_report",
     "default_engine",
+    "real_engine",
     "evaluate",
     "judge",
     "levenshtein",
@@ -70,11 +71,13 @@ __all__ = [
     "plot_curve",
     "read_pairs",
     "render_text",
+    "roc_auc",
     "require_matplotlib",
     "run_pairs",
 ]
 
 Engine = Callable[[str], list[Change]]
+Scorer = Callable[[str], float]
 DEFAULT_GRID = tuple(round(k / 10, 1) for k in range(1, 10))  # 0.1 ... 0.9
 PLOT_HINT = 'pip install "repair[plot]"'
 
@@ -156,6 +159,21 @@ def default_engine(text: str, lexicons: tuple[str, ...] = ()) -> list[Change]:
     return list(fix_and_explain(text, min_confidence=0.0, lexicons=lexicons).suggestions)
 
 
+def real_engine(lexicons: tuple[str, ...] = ()) -> tuple[Engine, Scorer]:
+    """The real engine (as :func:`default_engine`) and its document spin score (``repair check
+    --score``), sharing one pass when asked about the same text one after the other."""
+    from .pipeline import fix_and_explain
+
+    last: list = [None, None]  # the text last run, and its result
+
+    def run(text: str):
+        if last[0] is not text and last[0] != text:
+            last[:] = [text, fix_and_explain(text, min_confidence=0.0, lexicons=lexicons)]
+        return last[1]
+
+    return (lambda text: list(run(text).suggestions)), (lambda text: run(text).spin_score)
+
+
 @dataclass(frozen=True)
 class Judged:
     change: Change
@@ -173,17 +191,33 @@ class PairRun:
     edits: list[tuple[int, int]]  # spun-token ranges of the spinner's replace blocks
     dist_spun: int
     words: int
+    scores: tuple[float, float] | None = None  # document spin scores of (spun, original), when measured
 
 
 def run_pairs(pairs: Sequence[Pair], engine: Engine = default_engine,
-              on_pair: Callable[[], None] | None = None) -> list[PairRun]:
-    """Run the engine once per pair and judge its suggestions."""
+              on_pair: Callable[[], None] | None = None, scorer: Scorer | None = None) -> list[PairRun]:
+    """Run the engine once per pair and judge its suggestions; with ``scorer``, also take the
+    document score of the spun text and of the original."""
     runs = []
     for pair in pairs:
-        runs.append(judge(pair, engine(pair.spun)))
+        run = judge(pair, engine(pair.spun))
+        if scorer is not None:
+            run.scores = (scorer(pair.spun), scorer(pair.original))
+        runs.append(run)
         if on_pair is not None:
             on_pair()
     return runs
+
+
+def roc_auc(positive: Sequence[float], negative: Sequence[float]) -> float | None:
+    """The probability that a positive scores above a negative (ties count half): the area
+    under the ROC curve. None without both."""
+    if not positive or not negative:
+        return None
+    pos, neg = np.asarray(positive, dtype=float), np.sort(np.asarray(negative, dtype=float))
+    below = np.searchsorted(neg, pos, side="left")
+    ties = np.searchsorted(neg, pos, side="right") - below
+    return float((below + 0.5 * ties).sum() / (len(pos) * len(neg)))
 
 
 def judge(pair: Pair, suggestions: Sequence[Change]) -> PairRun:
@@ -378,6 +412,8 @@ class Report:
     rows: list[Row]
     rules: dict[str, Counts]
     seconds: float = 0.0
+    score_auc: float | None = None  # the document score separating spun texts from originals (ROC AUC)
+    score_pairs: int = 0  # the pairs it is measured on: those the spinner changed
 
     @property
     def default_row(self) -> Row | None:
@@ -388,7 +424,8 @@ class Report:
                 "tokens": self.tokens, "spinner_edits": self.edits, "dist_spun": self.dist_spun,
                 "default_threshold": self.default_threshold, "seconds": round(self.seconds, 2),
                 "thresholds": [r.to_dict() for r in self.rows],
-                "rules": [_rule_dict(rule, c) for rule, c in self.rules.items()]}
+                "rules": [_rule_dict(rule, c) for rule, c in self.rules.items()],
+                "document_score_auc": _round(self.score_auc), "document_score_pairs": self.score_pairs}
 
 
 def _rule_dict(rule: str, c: Counts) -> dict:
@@ -417,17 +454,22 @@ def build_report(runs: Sequence[PairRun], thresholds: Iterable[float] | None = N
     """All figures from judged runs, at every threshold (no engine calls here)."""
     default = _engine_default() if default is None else default
     rows = [_row(runs, t, default) for t in thresholds_with_default(thresholds, default)]
+    # a pair the spinner left unchanged holds no spun text: no score can tell its two texts apart
+    scored = [r.scores for r in runs if r.scores is not None and r.spun != r.original]
     return Report(source, len(runs), sum(r.words for r in runs),
                   sum(len(r.original) for r in runs), sum(len(r.edits) for r in runs),
-                  sum(r.dist_spun for r in runs), default, rows, _rules(runs, default))
+                  sum(r.dist_spun for r in runs), default, rows, _rules(runs, default),
+                  score_auc=roc_auc([s for s, _ in scored], [o for _, o in scored]), score_pairs=len(scored))
 
 
 def evaluate(pairs: Sequence[Pair], engine: Engine = default_engine,
              thresholds: Iterable[float] | None = None, default: float | None = None,
-             source: str = "", on_pair: Callable[[], None] | None = None) -> Report:
-    """Run the engine over ``pairs`` once and measure it at every threshold."""
+             source: str = "", on_pair: Callable[[], None] | None = None,
+             scorer: Scorer | None = None) -> Report:
+    """Run the engine over ``pairs`` once and measure it at every threshold; with ``scorer``,
+    also how well the document score tells the spun texts from the originals."""
     began = time.perf_counter()
-    runs = run_pairs(pairs, engine, on_pair)
+    runs = run_pairs(pairs, engine, on_pair, scorer)
     report = build_report(runs, thresholds, default, source)
     report.seconds = time.perf_counter() - began
     return report
@@ -472,6 +514,11 @@ def render_text(report: Report) -> str:
     if report.default_row is not None:
         lines.append("(* the engine's default threshold)")
     lines += ["", *_rule_lines(report)]
+    if report.score_auc is not None:
+        unchanged = report.pairs - report.score_pairs
+        lines += ["", f"Document score (check --score): ROC AUC {report.score_auc:.3f} between the "
+                      f"{report.score_pairs:,} spun texts and their originals"
+                      + (f" ({unchanged:,} pairs the spinner left unchanged left out)." if unchanged else ".")]
     return "\n".join(lines) + "\n"
 
 

@@ -343,6 +343,8 @@ def test_cli_text_table(fake_engine_installed, pairs_file, monkeypatch):
     assert table[0].split() == ["0.10", "3", "2", "1", "0.667", "1.000", "76.92", "0.500"]
     assert "(* the engine's default threshold)" in lines
     assert any(ln.split() == ["fake.spin", "2", "1", "0.500"] for ln in lines)
+    assert lines[-1] == ("Document score (check --score): ROC AUC 1.000 between the 1 spun texts and their "
+                         "originals (1 pairs the spinner left unchanged left out).")
 
 
 def test_cli_json_shape(fake_engine_installed, pairs_file, monkeypatch):
@@ -351,7 +353,11 @@ def test_cli_json_shape(fake_engine_installed, pairs_file, monkeypatch):
     assert r.exit_code == 0, r.stderr
     obj = json.loads(r.stdout)
     assert set(obj) == {"source", "pairs", "words", "tokens", "spinner_edits", "dist_spun",
-                        "default_threshold", "seconds", "thresholds", "rules"}
+                        "default_threshold", "seconds", "thresholds", "rules", "document_score_auc",
+                        "document_score_pairs"}
+    # the fake engine scores a text 0.5 when it suggests something: the spun text 0.5, its original 0;
+    # the second pair is unchanged by the spinner, so it is left out
+    assert (obj["document_score_auc"], obj["document_score_pairs"]) == (1.0, 1)
     assert (obj["pairs"], obj["words"], obj["spinner_edits"], obj["dist_spun"]) == (2, 13, 2, 2)
     assert obj["default_threshold"] == 0.9
     assert [t["threshold"] for t in obj["thresholds"]] == [0.2, 0.5, 0.8]
@@ -520,3 +526,23 @@ def test_eval_reads_pairs_from_stdin_and_names_it_in_errors(fake_engine_installe
     r = invoke("eval", "-", input=b'{"original": "a"}\n')
     assert r.exit_code == 2
     assert r.stderr == 'repair: error: <stdin>:1: missing field "spun"\n'
+
+
+@pytest.mark.parametrize("positive, negative, auc", [
+    ([0.9, 0.8], [0.1, 0.2], 1.0),  # every spun text above every original
+    ([0.1], [0.9], 0.0),
+    ([0.5, 0.5], [0.5, 0.5], 0.5),  # ties count half
+    ([0.3, 0.7], [0.5], 0.5),
+    ([0.6, 0.2, 0.9], [0.2, 0.4], (2 + 0.5 + 2) / 6),
+    ([], [0.1], None),
+])
+def test_roc_auc(positive, negative, auc):
+    assert ev.roc_auc(positive, negative) == (pytest.approx(auc) if auc is not None else None)
+
+
+def test_document_score_auc_leaves_out_pairs_the_spinner_did_not_change():
+    pairs = [ev.Pair("the agency", "the company"), ev.Pair("a firm", "a firm")]
+    scores = {"the company": 0.8, "the agency": 0.1, "a firm": 0.9}  # the unchanged pair would tie
+    report = ev.evaluate(pairs, engine=lambda text: [], scorer=scores.__getitem__, thresholds=[0.5], default=0.5)
+    assert (report.score_auc, report.score_pairs) == (1.0, 1)
+    assert ev.evaluate(pairs, engine=lambda text: [], thresholds=[0.5], default=0.5).score_auc is None
