@@ -10,6 +10,11 @@ is :class:`repair.learn.Pair`).  The design:
   at threshold *t* is ``apply_changes(spun, [c for c in suggestions if
   c.confidence >= t])``, so a single pass serves every threshold.  Tests inject
   a fake engine and never load the tables.
+* **The document score**, with a scorer (``repair eval`` uses the engine's
+  ``spin_score``, what ``check --score`` prints): each spun text's and each
+  original's, and the ROC AUC between them over the pairs the spinner changed
+  (a pair left unchanged has no spun text to tell apart).  The originals take
+  one more engine pass each.
 * **Tokens.**  Texts are compared as ``repair.tokens`` tokens (words, numbers,
   punctuation), NFKC-normalised, with the curly apostrophe straightened and case
   folded.  "Words" (for rates per 1,000 words) are the tokens that start with a
@@ -167,7 +172,7 @@ def real_engine(lexicons: tuple[str, ...] = ()) -> tuple[Engine, Scorer]:
     last: list = [None, None]  # the text last run, and its result
 
     def run(text: str):
-        if last[0] is not text and last[0] != text:
+        if last[0] != text:
             last[:] = [text, fix_and_explain(text, min_confidence=0.0, lexicons=lexicons)]
         return last[1]
 
