@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
 """Tortured phrases the lexicon has never seen: how often is the best restoration the expected one?
 
-    python benchmarks/tortured_eval.py --shared ../shared [--n 400] [--seed 0]
+    python benchmarks/tortured_eval.py --shared ../shared [--n 400] [--seed 0] [--alone]
 
 Takes the plain ("clean_pair" = 1) rows of shared/data/tortured_phrases_dev.tsv, shuffles them with
 --seed, and withholds the first fifth (at most --n) from the bundled tortured lexicon. Each withheld
 phrase is put in a short carrier sentence ("In this paper we study the PHRASE of the proposed
-method."); the engine's best suggestion for every span inside the phrase is applied whatever its
-confidence (top-1), and the result is compared with the expected phrase, case folded.
-Last line: TORTURED withheld=... top1=... share=...
+method."), or given alone with --alone; the engine's best suggestion for every span inside the
+phrase is applied whatever its confidence (top-1), and the result is compared with the expected
+phrase, case folded.
+Last line: TORTURED withheld=... top1=... share=... given=carrier|alone
 """
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ def main() -> None:
     ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
     ap.add_argument("--n", type=int, default=400)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--alone", action="store_true", help="each phrase on its own, without the carrier sentence")
     args = ap.parse_args()
     with open(args.shared / "data" / "tortured_phrases_dev.tsv", encoding="utf-8", newline="") as f:
         rows = [r for r in csv.DictReader(f, delimiter="\t") if r["clean_pair"] == "1"]
@@ -43,7 +45,7 @@ def main() -> None:
     top1 = 0
     for r in fold:
         phrase, want = r["tortured"], r["expected"].lower()
-        text = CARRIER.format(phrase)
+        text = phrase if args.alone else CARRIER.format(phrase)
         start, end = text.index(phrase), text.index(phrase) + len(phrase)
         inside = [c for c in spin.decisions(spin.score_document(text, channel=channel), floor=1e-9)
                   if c.start >= start and c.end <= end]
@@ -51,7 +53,8 @@ def main() -> None:
         for c in sorted(inside, key=lambda c: -c.start):
             out = out[:c.start] + c.new + out[c.end:]
         top1 += out[start:len(out) - (len(text) - end)].lower() == want
-    print(f"TORTURED withheld={len(fold)} top1={top1} share={top1 / max(len(fold), 1):.3f}")
+    print(f"TORTURED withheld={len(fold)} top1={top1} share={top1 / max(len(fold), 1):.3f} "
+          f"given={'alone' if args.alone else 'carrier'}")
 
 
 if __name__ == "__main__":
