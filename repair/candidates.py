@@ -802,13 +802,14 @@ class _TermPairs:
         self.counts = np.zeros(0)
 
     def originals(self, lm) -> list[tuple]:
-        """Every known term, and the swaps the corpus knows as the grid keeps its pairs (the
+        """The known terms, and the swaps the corpus knows as the grid keeps its pairs (of each, the
         ``COMPOUND_KEEP`` commonest), as tuples of the ``Option`` fields (``counts`` filled in)."""
         n, ok = self.counts, self.ok
         pmi = _pmi(lm, n, np.maximum(self.a, 0), np.maximum(self.b, 0))
         corpus = np.flatnonzero(ok & (n >= max(COMPOUND_MIN, COMPOUND_RATIO * n[0])) & (pmi >= COMPOUND_MIN_PMI))
         corpus = corpus[corpus > self.known]
-        keep = [k for k in range(1, self.known + 1) if ok[k]] + \
+        known = np.flatnonzero(ok[1:self.known + 1]) + 1
+        keep = known[np.argsort(-n[known], kind="stable")][:COMPOUND_KEEP].tolist() + \
             corpus[np.argsort(-n[corpus], kind="stable")][:COMPOUND_KEEP].tolist()
         out = []
         for k in keep:
