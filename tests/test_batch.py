@@ -298,6 +298,20 @@ def test_resume_skips_up_to_date_outputs(counting_engine, tmp_path):
     assert not [n for n in os.listdir(out) if n.endswith(".tmp")]
 
 
+def _record_reads(monkeypatch, root) -> list[str]:
+    """The names of the files in ``root`` that batch reads from now on (not the manifest, not the tables)."""
+    reads = []
+    real_read_bytes = batch.read_bytes
+
+    def read_bytes(path):
+        if os.path.dirname(path) == str(root):
+            reads.append(os.path.basename(path))
+        return real_read_bytes(path)
+
+    monkeypatch.setattr(batch, "read_bytes", read_bytes)
+    return reads
+
+
 def test_out_of_date_file_is_read_once(counting_engine, tmp_path, monkeypatch):
     root, out = tmp_path / "in", tmp_path / "out"
     root.mkdir()
@@ -306,15 +320,7 @@ def test_out_of_date_file_is_read_once(counting_engine, tmp_path, monkeypatch):
     batch.fix_tree(str(root), batch.Settings(), out_dir=str(out))
     (root / "edited.txt").write_bytes(b"the big company\n")
     (root / "unreadable.txt").write_bytes(b"the \xff company\n")  # not UTF-8: hashed, then fails
-    reads = []
-    real_read_bytes = batch.read_bytes
-
-    def read_bytes(path):
-        if os.path.dirname(path) == str(root):  # not the manifest, not the bundled tables
-            reads.append(os.path.basename(path))
-        return real_read_bytes(path)
-
-    monkeypatch.setattr(batch, "read_bytes", read_bytes)
+    reads = _record_reads(monkeypatch, root)
     failures = []
     counting_engine.clear()
     s = batch.fix_tree(str(root), batch.Settings(), out_dir=str(out),
@@ -334,15 +340,7 @@ def test_bytes_kept_for_jobs_are_bounded(counting_engine, tmp_path, monkeypatch)
     for name in ("a.txt", "b.txt", "c.txt"):
         (root / name).write_bytes(b"the big company\n")  # 16 bytes each, all out of date
     monkeypatch.setattr(batch, "_HOLD_BYTES", 40)  # room for two files' bytes, not three
-    reads = []
-    real_read_bytes = batch.read_bytes
-
-    def read_bytes(path):
-        if os.path.dirname(path) == str(root):
-            reads.append(os.path.basename(path))
-        return real_read_bytes(path)
-
-    monkeypatch.setattr(batch, "read_bytes", read_bytes)
+    reads = _record_reads(monkeypatch, root)
     s = batch.fix_tree(str(root), batch.Settings(), out_dir=str(out))
     assert sorted(reads) == ["a.txt", "b.txt", "c.txt", "c.txt"]  # the third is read again by its job
     assert s.processed == 3
