@@ -187,9 +187,7 @@ def _file_entries(obj: dict, where: str) -> list[tuple[str | None, Change]]:
     changes = obj["changes"]
     if not isinstance(changes, list):
         raise ChangeError(f'{where}"changes" must be a list of changes, got {_json_kind(changes)}')
-    path = obj.get("path")
-    if path is not None and not isinstance(path, str):
-        raise ChangeError(f'{where}"path" must be a string, got {_json_kind(path)}')
+    path = _path(obj, where)
     return [(path, _entry(d, f"{where}change {k}")[1]) for k, d in enumerate(changes, 1)]
 
 
@@ -214,7 +212,12 @@ def _entry(obj, where: str) -> tuple[str | None, Change]:
         change = Change.from_dict(obj)
     except ChangeError as exc:
         raise ChangeError(f"{where}: {exc}") from None
+    return _path(obj, f"{where}: "), change
+
+
+def _path(obj: dict, where: str) -> str | None:
+    """The ``path`` a log object names (None when it names none); ``where`` prefixes a complaint."""
     path = obj.get("path")
     if path is not None and not isinstance(path, str):
-        raise ChangeError(f'{where}: "path" must be a string, got {_json_kind(path)}')
-    return path, change
+        raise ChangeError(f'{where}"path" must be a string, got {_json_kind(path)}')
+    return path
