@@ -192,6 +192,7 @@ def fingerprint(settings: Settings) -> str:
         "repair": __version__,
         "engine": None if s is None else f"{getattr(s, '__module__', '?')}.{getattr(s, '__qualname__', '?')}",
         "min_confidence": o.min_confidence,
+        "spun_min_confidence": o.spun_min_confidence,
         "rules": sorted(selected_rules(o.select, o.ignore)),
         "lexicons": [[os.path.abspath(p), _content_hash(p)] for p in o.lexicons],
         "ignore_words": sorted(o.ignore_words),

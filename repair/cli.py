@@ -20,7 +20,7 @@ import typer
 from typer.core import TyperGroup
 
 from . import __version__
-from .pipeline import DEFAULT_THRESHOLD  # light: the engine loads only when a command runs
+from .pipeline import DEFAULT_THRESHOLD, SPUN_SCORE, SPUN_THRESHOLD  # light: the engine loads only when a command runs
 from .textio import InputError, display_name, read_text, same_path, write_atomic, write_stdout
 
 __all__ = ["app", "main"]
@@ -202,8 +202,9 @@ def _write_file(path: str, text: str, **kw) -> None:
 
 _RUN_MIN_CONFIDENCE = typer.Option(
     None, "--min-confidence", "-c", metavar="X", callback=lambda v: v if v is None else _confidence(v),
-    help="Only edits with confidence >= X (0..1). Default: the configuration's min-confidence, "
-         f"else {DEFAULT_THRESHOLD}.")
+    help="Only edits with confidence >= X (0..1), in every text. Default: the configuration's "
+         f"min-confidence, else {DEFAULT_THRESHOLD} ({SPUN_THRESHOLD} in a text that reads as spun: "
+         f"spin score >= {SPUN_SCORE}).")
 _CONFIG = typer.Option(None, "--config", metavar="FILE",
                        help="Settings from FILE (repair.toml, or [tool.repair] of a pyproject.toml) "
                             "instead of the one found by walking up from the input.")
@@ -354,7 +355,6 @@ def fix(
 
     text = read_text(path)
     result = fix_and_explain(text, s.options)
-    min_confidence = s.options.min_confidence
     name = display_name(path)
 
     if diff:
@@ -363,7 +363,7 @@ def fix(
         write_stdout(unified_diff(name, text, result.text))
         return
     if log is not None:  # the log first: an in-place rewrite must never lose its way back
-        _write_file(log, _log_text(path, log, result, min_confidence))
+        _write_file(log, _log_text(path, log, result, result.threshold))
     if in_place:
         if result.text != text:
             if backup:
@@ -570,7 +570,7 @@ def eval_(
     with _eval_progress(len(pairs)) as tick:
         engine, scorer = ev.real_engine(lexicons)
         report = ev.evaluate(pairs, engine=engine, thresholds=thresholds, source=display_name(path), on_pair=tick,
-                             scorer=scorer)
+                             scorer=scorer, gate=True)
     if plot is not None:
         try:
             ev.plot_curve(report, plot)
@@ -752,24 +752,26 @@ _FROM_LOG = typer.Option(None, "--log", metavar="LOG.json",
                               "fit FILE. A log of several files (a folder's run) gives FILE's changes.")
 
 
-def _changes_of(path: str, text: str, log: Optional[str], floor: Optional[float], options) -> list:
+def _changes_of(path: str, text: str, log: Optional[str], floor: Optional[float], options) -> tuple[list, float]:
     """The changes to review, diff or report: LOG's (those at or above FLOOR when given), or else
-    the engine's suggestions at or above FLOOR (default: the threshold), overlaps left out."""
+    the engine's suggestions at or above FLOOR (default: the threshold), overlaps left out; and
+    the threshold of the text (the engine's for its spin score; with a log, the configured one)."""
     from .pipeline import fix_and_explain
     from .review import read_log, reviewable
 
     if log is not None:
         changes = read_log(log, text, display_name(path), path)
-        return changes if floor is None else [c for c in changes if c.confidence >= floor]
+        return (changes if floor is None else [c for c in changes if c.confidence >= floor]), options.min_confidence
     result = fix_and_explain(text, options)
-    floor = options.min_confidence if floor is None else floor
-    return reviewable([c for c in result.suggestions if c.confidence >= floor])
+    floor = result.threshold if floor is None else floor
+    return reviewable([c for c in result.suggestions if c.confidence >= floor]), result.threshold
 
 
 def _threshold_option(what: str):
     return typer.Option(None, "--min-confidence", "-c", metavar="X", callback=_optional_confidence,
                         help=f"The threshold (0..1): {what}. Default: the configuration's "
-                             f"min-confidence, else {DEFAULT_THRESHOLD}.")
+                             f"min-confidence, else {DEFAULT_THRESHOLD} ({SPUN_THRESHOLD} in a text "
+                             f"that reads as spun: spin score >= {SPUN_SCORE}).")
 
 
 @app.command("review")
@@ -834,11 +836,12 @@ def review_(
         raise CliError(f"--log-out {log_out}: is the input file")
     options = _settings([path], config, isolated, min_confidence, lexicon, select, ignore, ignore_words).options
     text = read_text(path)
-    state = rv.ReviewState(_changes_of(path, text, log, floor, options))
+    changes, threshold = _changes_of(path, text, log, floor, options)
+    state = rv.ReviewState(changes)
     out = sys.stdout
     if state.changes:
         style = COLOUR if use_colour(out) else PLAIN
-        rv.run(state, text, rv.key_reader(out), out, threshold=options.min_confidence, style=style)
+        rv.run(state, text, rv.key_reader(out), out, threshold=threshold, style=style)
     else:
         out.write("nothing to review\n")
     accepted = state.accepted()
@@ -895,7 +898,7 @@ def diff_(
 
     options = _settings([path], config, isolated, min_confidence, lexicon, select, ignore, ignore_words).options
     text = read_text(path)
-    changes = _changes_of(path, text, log, None, options)
+    changes, _ = _changes_of(path, text, log, None, options)
     style = COLOUR if use_colour(sys.stdout, colour.value) else PLAIN
     if word is None:
         word = sys.stdout.isatty()
@@ -949,20 +952,21 @@ def report_(
         raise CliError(f"--html {html}: is an input file")
     options = _settings(paths, config, isolated, min_confidence, lexicon, select, ignore, ignore_words).options
     threshold = options.min_confidence
-    if floor is None and not log:
-        floor = threshold / 2
+    if floor is None and not log:  # half the lower threshold, which a text that reads as spun gets
+        floor = min(threshold, options.spun_min_confidence or 1.0) / 2
     entries, views, failed = [], [], False
     for k, path in enumerate(paths):
         try:
             text = read_text(path)
-            changes = _changes_of(path, text, log[k] if log else None, floor, options)
+            changes, file_threshold = _changes_of(path, text, log[k] if log else None, floor, options)
         except InputError as exc:
             _error(str(exc))
             failed = True
             continue
-        entries.append(file_entry(path, text, changes, threshold))
+        entries.append(file_entry(path, text, changes, file_threshold))
         views.append(view(text, changes))
-    _write_file(html, render_html(entries, views, threshold=threshold, generator=f"{PROG} {__version__}"))
+    _write_file(html, render_html(entries, views, threshold=threshold, generator=f"{PROG} {__version__}",
+                                  spun_threshold=None if log else options.spun_min_confidence))
     raise typer.Exit(EXIT_USAGE if failed else EXIT_OK)
 
 

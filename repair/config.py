@@ -8,7 +8,8 @@ configuration applies to a whole run; files further down a batch's tree are not 
 
 Keys (all optional)::
 
-    min-confidence = 0.7                      # the threshold, 0..1
+    min-confidence = 0.7                      # the threshold, 0..1, for every text (default: 0.6,
+                                              # and 0.4 in a text that reads as spun)
     select = ["spin", "artifact"]             # rules to run (ids or prefixes)
     ignore = ["artifact.furniture"]           # rules to leave out
     lexicons = ["farm.tsv"]                   # extra spin lexicons
@@ -189,7 +190,7 @@ def resolve(cfg: Config, *, min_confidence: float | None = None, select: tuple[s
     here (an unknown one is a :class:`ConfigError` naming the file it came from) and the
     ignore-word list is read; lexicon files are left to the caller to check."""
     from .ignores import read_word_list
-    from .pipeline import DEFAULT_THRESHOLD, Options, selected_rules
+    from .pipeline import DEFAULT_THRESHOLD, SPUN_THRESHOLD, Options, selected_rules
     from .textio import InputError
 
     where = f"{cfg.path}: " if cfg.path else ""
@@ -207,8 +208,11 @@ def resolve(cfg: Config, *, min_confidence: float | None = None, select: tuple[s
             words = read_word_list(words_path)
         except InputError as exc:
             raise ConfigError(f"ignore-words: {exc}") from None
-    options = Options(min_confidence=min_confidence if min_confidence is not None
-                      else cfg.min_confidence if cfg.min_confidence is not None else DEFAULT_THRESHOLD,
+    chosen = min_confidence if min_confidence is not None else cfg.min_confidence
+    # a threshold given on the command line or in the file holds for every text; else the engine's
+    # default, with the document gate's lower threshold in a text that reads as spun
+    options = Options(min_confidence=DEFAULT_THRESHOLD if chosen is None else chosen,
+                      spun_min_confidence=SPUN_THRESHOLD if chosen is None else None,
                       lexicons=tuple(lexicons) or cfg.lexicons, select=sel, ignore=tuple(ign),
                       ignore_words=words)
     from .batch import DEFAULT_INCLUDE

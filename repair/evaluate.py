@@ -379,10 +379,12 @@ def _dist_repaired(run: PairRun, applied: list[Judged]) -> int:
     return levenshtein(norm_tokens(repaired), run.original)
 
 
-def _row(runs: Sequence[PairRun], t: float, default: float) -> Row:
+def _row(runs: Sequence[PairRun], t: float, default: float, gate=None) -> Row:
+    """The figures at threshold ``t``; with ``gate`` (a spin score -> threshold function, as
+    pipeline.Options.threshold) each pair at the threshold its spun text's score gives."""
     total, dist = Counts(), 0
     for run in runs:
-        applied = _applied(run, t)
+        applied = _applied(run, t if gate is None else gate(run.scores[0]))
         total.add(_counts(run, applied))
         dist += _dist_repaired(run, applied)
     return Row(t, _same(t, default), total, dist, sum(len(r.edits) for r in runs),
@@ -419,6 +421,7 @@ class Report:
     seconds: float = 0.0
     score_auc: float | None = None  # the document score separating spun texts from originals (ROC AUC)
     score_pairs: int = 0  # the pairs it is measured on: those the spinner changed
+    gated: Row | None = None  # the engine's default rule: each pair at its spun text's threshold (the gate's)
 
     @property
     def default_row(self) -> Row | None:
@@ -430,7 +433,8 @@ class Report:
                 "default_threshold": self.default_threshold, "seconds": round(self.seconds, 2),
                 "thresholds": [r.to_dict() for r in self.rows],
                 "rules": [_rule_dict(rule, c) for rule, c in self.rules.items()],
-                "document_score_auc": _round(self.score_auc), "document_score_pairs": self.score_pairs}
+                "document_score_auc": _round(self.score_auc), "document_score_pairs": self.score_pairs,
+                "document_gate": None if self.gated is None else self.gated.to_dict()}
 
 
 def _rule_dict(rule: str, c: Counts) -> dict:
@@ -455,27 +459,38 @@ def _engine_default() -> float:
 
 
 def build_report(runs: Sequence[PairRun], thresholds: Iterable[float] | None = None,
-                 default: float | None = None, source: str = "") -> Report:
-    """All figures from judged runs, at every threshold (no engine calls here)."""
+                 default: float | None = None, source: str = "", gate: bool = False) -> Report:
+    """All figures from judged runs, at every threshold (no engine calls here); with ``gate`` and
+    the runs' scores, also under the engine's default rule (pipeline.Options.threshold: the default
+    threshold, or the document gate's lower one where a spun text's score reads as spun)."""
     default = _engine_default() if default is None else default
     rows = [_row(runs, t, default) for t in thresholds_with_default(thresholds, default)]
     # a pair the spinner left unchanged holds no spun text: no score can tell its two texts apart
     scored = [r.scores for r in runs if r.scores is not None and r.spun != r.original]
+    gated = None
+    if gate and runs and all(r.scores is not None for r in runs):
+        from . import pipeline
+
+        rule = pipeline.Options(min_confidence=default, spun_min_confidence=pipeline.SPUN_THRESHOLD).threshold
+        gated = _row(runs, default, default, rule)
+        gated.is_default = False
     return Report(source, len(runs), sum(r.words for r in runs),
                   sum(len(r.original) for r in runs), sum(len(r.edits) for r in runs),
                   sum(r.dist_spun for r in runs), default, rows, _rules(runs, default),
-                  score_auc=roc_auc([s for s, _ in scored], [o for _, o in scored]), score_pairs=len(scored))
+                  score_auc=roc_auc([s for s, _ in scored], [o for _, o in scored]), score_pairs=len(scored),
+                  gated=gated)
 
 
 def evaluate(pairs: Sequence[Pair], engine: Engine = default_engine,
              thresholds: Iterable[float] | None = None, default: float | None = None,
              source: str = "", on_pair: Callable[[], None] | None = None,
-             scorer: Scorer | None = None) -> Report:
+             scorer: Scorer | None = None, gate: bool = False) -> Report:
     """Run the engine over ``pairs`` once and measure it at every threshold; with ``scorer``,
-    also how well the document score tells the spun texts from the originals."""
+    also how well the document score tells the spun texts from the originals, and with ``gate``
+    too, the figures under the engine's default rule (see :func:`build_report`)."""
     began = time.perf_counter()
     runs = run_pairs(pairs, engine, on_pair, scorer)
-    report = build_report(runs, thresholds, default, source)
+    report = build_report(runs, thresholds, default, source, gate)
     report.seconds = time.perf_counter() - began
     return report
 
@@ -490,10 +505,10 @@ def _fmt(x: float | None, digits: int = 3) -> str:
     return "n/a" if x is None else f"{x:.{digits}f}"
 
 
-def _table_line(row: Row) -> str:
+def _table_line(row: Row, label: str | None = None) -> str:
     mark = "*" if row.is_default else " "
     c = row.counts
-    cells = (f"{mark} {row.threshold:.2f}", f"{c.applied:,}", f"{c.correct:,}", f"{c.false:,}",
+    cells = (label or f"{mark} {row.threshold:.2f}", f"{c.applied:,}", f"{c.correct:,}", f"{c.false:,}",
              _fmt(row.precision), _fmt(row.recall), _fmt(row.false_per_1k, 2), _fmt(row.reversal))
     return "  ".join(cell.rjust(len(h)) for cell, h in zip(cells, _HEADER))
 
@@ -516,8 +531,13 @@ def render_text(report: Report) -> str:
                f"{report.dist_spun:,} ({report.seconds:.1f} s)")
     lines = [summary, "", "  ".join(_HEADER)]
     lines += [_table_line(r) for r in report.rows]
+    if report.gated is not None:
+        lines.append(_table_line(report.gated, "gate"))
     if report.default_row is not None:
         lines.append("(* the engine's default threshold)")
+    if report.gated is not None:
+        lines.append("(gate: the engine's default rule, each text at the default threshold or, where its "
+                     "spin score reads as spun, the document gate's lower one)")
     lines += ["", *_rule_lines(report)]
     if report.score_auc is not None:
         unchanged = report.pairs - report.score_pairs

@@ -14,20 +14,36 @@ from dataclasses import dataclass, field, replace
 from .changes import Change, apply_changes
 from .ignores import filter_changes, word_matcher
 
-__all__ = ["Options", "Result", "DEFAULT_THRESHOLD", "SPIN_RULES", "fix_and_explain", "check", "fix", "rule_table",
+__all__ = ["Options", "Result", "DEFAULT_THRESHOLD", "SPUN_SCORE", "SPUN_THRESHOLD", "SPIN_RULES", "fix_and_explain", "check", "fix", "rule_table",
            "selected_rules"]
 
 DEFAULT_THRESHOLD = 0.6  # = lexicons/spin_model.json "threshold", picked by scripts/train_spin.py
+# The document gate's second threshold (= spin_model.json "spun_document"): a text whose spin score (expected
+# spun words per word) is at least SPUN_SCORE reads as spun as a whole, and there edits down to
+# SPUN_THRESHOLD are applied. No clean held-out document scored that high (Wikipedia at most 0.029, Wikinews
+# 0.047); whole SpinBot articles the lexicon never saw score 0.058-0.087. See lexicons/README.md.
+SPUN_SCORE = 0.05
+SPUN_THRESHOLD = 0.4
 
 
 @dataclass(frozen=True)
 class Options:
     """Every knob of a run, with its default; override by keyword."""
     min_confidence: float = DEFAULT_THRESHOLD
+    # the threshold in a text whose spin score is at least SPUN_SCORE; None: min_confidence everywhere
+    # (so it is when min_confidence is given: a threshold the user chose holds for every text)
+    spun_min_confidence: float | None = SPUN_THRESHOLD
     lexicons: tuple[str, ...] = ()  # user lexicon files (TSV), on top of the bundled ones
     select: tuple[str, ...] | None = None  # rule ids or prefixes ("spin", "artifact.space"); None: the defaults
     ignore: tuple[str, ...] = ()  # rule ids or prefixes left out
     ignore_words: frozenset[str] = frozenset()  # wordings never edited (lower case; see repair/ignores.py)
+
+    def threshold(self, spin_score: float) -> float:
+        """The threshold for a text with this spin score: the document gate's lower one in a text
+        that reads as spun, else ``min_confidence``."""
+        if self.spun_min_confidence is not None and spin_score >= SPUN_SCORE:
+            return min(self.spun_min_confidence, self.min_confidence)
+        return self.min_confidence
 
 
 SPIN_RULES = {  # id -> description; both on by default
@@ -58,12 +74,15 @@ def selected_rules(select: tuple[str, ...] | None = None, ignore: tuple[str, ...
 @dataclass(frozen=True)
 class Result:
     text: str  # the repaired text
-    changes: list[Change]  # applied changes (confidence >= min_confidence), in input order
+    changes: list[Change]  # applied changes (confidence >= threshold), in input order
     suggestions: list[Change] = field(default_factory=list)  # every scored proposal, applied or not
     spin_score: float = 0.0  # document-level spin rate estimate in [0, 1]
+    threshold: float = DEFAULT_THRESHOLD  # the threshold this text got (Options.threshold of its spin score)
 
 
 def _options(options: Options | None, overrides: dict) -> Options:
+    if "min_confidence" in overrides:  # a threshold asked for holds everywhere unless a second is given too
+        overrides = {"spun_min_confidence": None, **overrides}
     return replace(options or Options(), **overrides)
 
 
@@ -78,8 +97,9 @@ def fix_and_explain(text: str, options: Options | None = None, *, suggest=None, 
     opts = _options(options, overrides)
     suggestions, spin_rate = (suggest or _suggest)(text, opts)
     suggestions = filter_changes(text, suggestions, matcher=_word_matcher(opts.ignore_words))
-    applied = [c for c in suggestions if c.confidence >= opts.min_confidence]
-    return Result(apply_changes(text, applied), applied, suggestions, spin_rate)
+    threshold = opts.threshold(spin_rate)
+    applied = [c for c in suggestions if c.confidence >= threshold]
+    return Result(apply_changes(text, applied), applied, suggestions, spin_rate, threshold)
 
 
 _word_matcher = functools.lru_cache(maxsize=8)(word_matcher)
@@ -105,9 +125,9 @@ def _suggest(text: str, opts: Options) -> tuple[list[Change], float]:
         return fixes, 0.0
     from . import spin  # the engine and its tables load on first use, never at import
 
-    # every suggestion down to 1% is kept for the log; a lower min_confidence asks for more
+    # every suggestion down to 1% is kept for the log; a lower threshold asks for more
     spun, rate = spin.suggest(text, channel=spin.default_channel(tuple(str(p) for p in opts.lexicons)),
-                              floor=min(0.01, opts.min_confidence))
+                              floor=min(0.01, opts.min_confidence, opts.spun_min_confidence or 1.0))
     starts = [f.start for f in fixes]
     spun = [c for c in spun if c.rule in rules and _clear_of(c, fixes, starts)]
     return sorted(fixes + spun, key=lambda c: (c.start, c.end)), rate

@@ -61,10 +61,12 @@ def view(text: str, changes: Sequence[Change]) -> dict:
 
 
 def render_html(entries: Sequence[dict], views: Sequence[dict], *, threshold: float,
-                generator: str = "repair") -> str:
+                generator: str = "repair", spun_threshold: float | None = None) -> str:
     """The page for decisions ``entries`` (:func:`repair.decisions.file_entry`) and their
-    :func:`view`\\ s, in the same order."""
-    data = {**document(entries), "threshold": threshold, "generator": generator, "views": list(views)}
+    :func:`view`\\ s, in the same order. ``spun_threshold``: the lower threshold of a text that
+    reads as spun, if the run had one (the entries' accepted flags already follow it)."""
+    data = {**document(entries), "threshold": threshold, "spun_threshold": spun_threshold,
+            "generator": generator, "views": list(views)}
     script_hash = base64.b64encode(hashlib.sha256(_SCRIPT.encode("utf-8")).digest()).decode("ascii")
     return (_PAGE.replace("%CSP_HASH%", script_hash)
                  .replace("%STYLE%", _STYLE)
@@ -168,7 +170,7 @@ _SCRIPT = """
 (function () {
   "use strict";
   var data = JSON.parse(document.getElementById("repair-data").textContent);
-  var files = data.files, views = data.views, threshold = data.threshold;
+  var files = data.files, views = data.views, threshold = data.threshold, spunThreshold = data.spun_threshold;
   var refs = [];        // refs[f][i] = {orig, rep, box, row}
   var defaults = files.map(function (f) { return f.changes.map(function (c) { return c.accepted; }); });
   var selected = null;  // [f, i]
@@ -207,7 +209,9 @@ _SCRIPT = """
     });
     document.getElementById("summary").textContent =
       files.length + (files.length === 1 ? " file, " : " files, ") + on + " of " + n +
-      " changes accepted (default: confidence \\u2265 " + pct(threshold) + ")";
+      " changes accepted (default: confidence \\u2265 " + pct(threshold) +
+      (spunThreshold === null || spunThreshold === undefined || spunThreshold >= threshold ? "" :
+       ", \\u2265 " + pct(spunThreshold) + " in a text that reads as spun") + ")";
   }
   function set(f, i, value) {
     files[f].changes[i].accepted = value;
@@ -305,7 +309,7 @@ _SCRIPT = """
       ["accept", "line", "change", "confidence", "rule"].forEach(function (t) { head.appendChild(el("th", null, t)); });
       table.appendChild(head);
       file.changes.forEach(function (c, i) {
-        var tr = el("tr", c.confidence >= threshold ? "" : "below"), td = el("td"), cb = el("input");
+        var tr = el("tr", defaults[f][i] ? "" : "below"), td = el("td"), cb = el("input");
         cb.type = "checkbox";
         cb.setAttribute("aria-label", "accept change " + (i + 1));
         cb.addEventListener("click", function (e) { e.stopPropagation(); });

@@ -83,10 +83,37 @@ def test_check_default_threshold_is_the_pipelines(fake_engine_installed, monkeyp
     p = tmp_path / "t.txt"
     p.write_text("abc")
     at = pipeline.DEFAULT_THRESHOLD
-    monkeypatch.setattr(pipeline, "_suggest", lambda t, o: ([Change(0, 1, "a", "b", "r", at)], 0.1))
+    monkeypatch.setattr(pipeline, "_suggest", lambda t, o: ([Change(0, 1, "a", "b", "r", at)], 0.01))
     assert invoke("check", str(p)).exit_code == 1
     monkeypatch.setattr(pipeline, "_suggest",
-                        lambda t, o: ([Change(0, 1, "a", "b", "r", at - 1e-9)], 0.1))
+                        lambda t, o: ([Change(0, 1, "a", "b", "r", at - 1e-9)], 0.01))
+    assert invoke("check", str(p)).exit_code == 0
+
+
+def test_a_text_that_reads_as_spun_gets_the_gates_lower_threshold(fake_engine_installed, monkeypatch, tmp_path):
+    from repair import pipeline
+    from repair.changes import Change
+
+    p = tmp_path / "t.txt"
+    p.write_text("abc")
+    low = pipeline.SPUN_THRESHOLD
+
+    def engine(score):
+        return lambda t, o: ([Change(0, 1, "a", "b", "r", low)], score)
+
+    monkeypatch.setattr(pipeline, "_suggest", engine(pipeline.SPUN_SCORE))
+    r = invoke("fix", str(p))
+    assert (r.exit_code, r.stdout) == (0, "bbc")
+    assert invoke("check", str(p)).exit_code == 1
+    log = tmp_path / "log.json"
+    assert invoke("fix", str(p), "--log", str(log)).exit_code == 0
+    assert json.loads(log.read_text())["min_confidence"] == low  # the threshold this text got
+    # a threshold the user gives holds in every text, spun or not
+    assert invoke("fix", str(p), "-c", str(pipeline.DEFAULT_THRESHOLD)).stdout == "abc"
+    assert invoke("check", str(p), "-c", str(pipeline.DEFAULT_THRESHOLD)).exit_code == 0
+    # just under the gate's score: the default threshold
+    monkeypatch.setattr(pipeline, "_suggest", engine(pipeline.SPUN_SCORE - 1e-6))
+    assert invoke("fix", str(p)).stdout == "abc"
     assert invoke("check", str(p)).exit_code == 0
 
 
@@ -422,7 +449,7 @@ def test_missing_lexicon_is_an_error(fake_engine_installed, spun, tmp_path):
 def test_check_score_prints_one_score_per_text(fake_engine_installed, spun, clean):
     r = invoke("check", str(spun), str(clean), "--score")
     assert r.exit_code == 1  # the exit status still says whether something is to fix
-    assert r.stdout.splitlines() == [f"{spun}\t0.5000", f"{clean}\t0.0000"]
+    assert r.stdout.splitlines() == [f"{spun}\t0.0400", f"{clean}\t0.0000"]
 
 
 # --- rules: --select / --ignore, `repair rules` --------------------------------------------

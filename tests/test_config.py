@@ -253,3 +253,13 @@ def test_ignores_everywhere_and_logs_hold_only_kept_changes(fake_engine_installe
     r = invoke("fix", str(doc), "--ignore-words", str(tmp_path / "nope.txt"))
     assert r.exit_code == 2
     assert_one_error_line(r.stderr, "nope.txt: no such file")
+
+
+def test_a_configured_threshold_holds_in_every_text(tmp_path):
+    from repair.pipeline import SPUN_THRESHOLD
+
+    assert cf.resolve(cf.Config()).options.spun_min_confidence == SPUN_THRESHOLD
+    assert cf.resolve(cf.Config(), min_confidence=0.7).options.spun_min_confidence is None
+    write(tmp_path / "repair.toml", "min-confidence = 0.7\n")
+    opts = cf.resolve(cf.load(str(tmp_path / "repair.toml"))).options
+    assert (opts.min_confidence, opts.spun_min_confidence, opts.threshold(1.0)) == (0.7, None, 0.7)

@@ -354,10 +354,13 @@ def test_cli_json_shape(fake_engine_installed, pairs_file, monkeypatch):
     obj = json.loads(r.stdout)
     assert set(obj) == {"source", "pairs", "words", "tokens", "spinner_edits", "dist_spun",
                         "default_threshold", "seconds", "thresholds", "rules", "document_score_auc",
-                        "document_score_pairs"}
-    # the fake engine scores a text 0.5 when it suggests something: the spun text 0.5, its original 0;
+                        "document_score_pairs", "document_gate"}
+    # the fake engine scores a text 0.04 when it suggests something: the spun text 0.04, its original 0;
     # the second pair is unchanged by the spinner, so it is left out
     assert (obj["document_score_auc"], obj["document_score_pairs"]) == (1.0, 1)
+    # 0.04 is under the document gate's score: the engine's rule is the default threshold
+    gate = obj["document_gate"]
+    assert (gate["threshold"], gate["applied"], gate["correct"]) == (0.9, 2, 1)
     assert (obj["pairs"], obj["words"], obj["spinner_edits"], obj["dist_spun"]) == (2, 13, 2, 2)
     assert obj["default_threshold"] == 0.9
     assert [t["threshold"] for t in obj["thresholds"]] == [0.2, 0.5, 0.8]
@@ -546,3 +549,24 @@ def test_document_score_auc_leaves_out_pairs_the_spinner_did_not_change():
     report = ev.evaluate(pairs, engine=lambda text: [], scorer=scores.__getitem__, thresholds=[0.5], default=0.5)
     assert (report.score_auc, report.score_pairs) == (1.0, 1)
     assert ev.evaluate(pairs, engine=lambda text: [], thresholds=[0.5], default=0.5).score_auc is None
+
+
+def test_gate_row_takes_each_texts_threshold_from_its_spin_score():
+    from repair.changes import Change
+    from repair.pipeline import SPUN_SCORE, SPUN_THRESHOLD
+
+    pairs = [ev.Pair("the agency", "the company"), ev.Pair("an agency", "an company")]
+    confidence = SPUN_THRESHOLD + 0.05  # under the default threshold, over the gate's
+
+    def engine(text):
+        start = text.index("company")
+        return [Change(start, start + 7, "company", "agency", "r", confidence)]
+
+    scores = {"the company": SPUN_SCORE, "an company": SPUN_SCORE / 2, "the agency": 0.0, "an agency": 0.0}
+    report = ev.evaluate(pairs, engine=engine, scorer=scores.__getitem__, thresholds=[0.9], default=0.9, gate=True)
+    # only the text that reads as spun gets the lower threshold
+    assert (report.gated.counts.applied, report.gated.counts.correct) == (1, 1)
+    assert report.rows[0].counts.applied == 0
+    assert "gate" in ev.render_text(report)
+    # without scores there is nothing to gate on
+    assert ev.evaluate(pairs, engine=engine, thresholds=[0.9], default=0.9, gate=True).gated is None

@@ -7,7 +7,7 @@ import pytest
 
 from repair import spin
 from repair.decide import DecisionModel, shipped_model
-from repair.pipeline import DEFAULT_THRESHOLD
+from repair.pipeline import DEFAULT_THRESHOLD, SPUN_SCORE, SPUN_THRESHOLD
 
 MODEL = Path(__file__).resolve().parent.parent / "lexicons" / "spin_model.json"
 
@@ -35,6 +35,13 @@ def test_default_threshold_is_the_one_training_chose():
     assert DEFAULT_THRESHOLD == model["threshold"]
     chosen = [r for r in model["training"]["selection_table"] if r["threshold"] == model["threshold"]]
     assert chosen and chosen[0]["clean_false_per_1k"] <= model["training"]["max_false_per_1k"]
+
+
+def test_the_document_gate_rule_is_the_one_the_model_ships():
+    gate = _model_json()["spun_document"]
+    assert (SPUN_SCORE, SPUN_THRESHOLD) == (gate["score"], gate["threshold"])
+    # a lower threshold, and only in a text scored well above a clean one's typical few spins per 1k words
+    assert SPUN_THRESHOLD < DEFAULT_THRESHOLD and 0.01 < SPUN_SCORE < 1
 
 
 def test_model_states_its_provenance():

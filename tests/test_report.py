@@ -241,3 +241,30 @@ def test_command_apply_decisions_with_a_broken_change_is_one_line(tmp_path):
     assert r.returncode == 2 and err.count("\n") == 1, err
     assert err.startswith(f"repair: error: {d}: file 1 ({a}): change 2: ") and '"start" must be a whole number' in err
     assert not (tmp_path / "out").exists()
+
+
+def test_command_report_ticks_each_file_at_its_own_threshold(tmp_path, monkeypatch):
+    from test_cli import invoke
+
+    from repair import pipeline
+
+    middle = (pipeline.SPUN_THRESHOLD + pipeline.DEFAULT_THRESHOLD) / 2
+
+    def engine(text, opts):  # "spun" files read as spun, the others not
+        score = pipeline.SPUN_SCORE if text.startswith("spun") else 0.0
+        return [Change(5, 12, "company", "agency", "fake.spin", middle)], score
+
+    monkeypatch.setattr(pipeline, "_suggest", engine)
+    spun, plain = tmp_path / "spun.txt", tmp_path / "plain.txt"
+    spun.write_text("spun company")
+    plain.write_text("also company")
+    html = tmp_path / "r.html"
+    assert invoke("report", str(spun), str(plain), "--html", str(html)).exit_code == 0
+    data = extract_data(html.read_text(encoding="utf-8"))
+    assert [[c["accepted"] for c in f["changes"]] for f in data["files"]] == [[True], [False]]
+    assert (data["threshold"], data["spun_threshold"]) == (pipeline.DEFAULT_THRESHOLD, pipeline.SPUN_THRESHOLD)
+    # a threshold given holds for both
+    assert invoke("report", str(spun), str(plain), "--html", str(html), "-c", "0.6").exit_code == 0
+    data = extract_data(html.read_text(encoding="utf-8"))
+    assert [[c["accepted"] for c in f["changes"]] for f in data["files"]] == [[False], [False]]
+    assert data["spun_threshold"] is None

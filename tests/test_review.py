@@ -12,6 +12,7 @@ import pytest
 from conftest import PACKAGE_ROOT, TESTS, run_module
 from repair.changes import Candidate, Change, apply_changes, changes_from_json, revert_changes
 from repair.diffview import PLAIN
+from repair.pipeline import DEFAULT_THRESHOLD
 from repair.review import (LineKeys, ReviewError, ReviewState, alternatives, context, reviewable, run,
                            summary)
 
@@ -408,10 +409,11 @@ def test_terminal_review_single_keys(tmux, spun, tmp_path):
     t.send("vast", "Enter")
     t.wait_for("(3/4) line 2")
     t.send("a")
-    t.wait_for("at least [0.60]:")
+    at = f"{DEFAULT_THRESHOLD:.2f}"
+    t.wait_for(f"at least [{at}]:")
     t.send("Enter")
     screen = t.wait_for("not decided; wrote")
-    assert "accepted 2 changes at or above 0.60" in screen
+    assert f"accepted 2 changes at or above {at}" in screen
     assert "3 accepted (1 with another wording), 1 rejected, 0 not decided" in screen
     end = time.monotonic() + 10
     while not done.exists() and time.monotonic() < end:
