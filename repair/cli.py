@@ -917,7 +917,7 @@ def report_(
     floor: Optional[float] = typer.Option(
         None, "--floor", metavar="F", callback=_optional_confidence,
         help="Show the engine's suggestions down to confidence F, unticked below the threshold "
-             "(default: half the threshold; with --log, every logged change)."),
+             "(default: half the lowest threshold a text can get; with --log, every logged change)."),
     lexicon: List[str] = _LEXICON,
     select: Optional[List[str]] = _SELECT,
     ignore: Optional[List[str]] = _IGNORE,
@@ -952,8 +952,8 @@ def report_(
         raise CliError(f"--html {html}: is an input file")
     options = _settings(paths, config, isolated, min_confidence, lexicon, select, ignore, ignore_words).options
     threshold = options.min_confidence
-    if floor is None and not log:  # half the lower threshold, which a text that reads as spun gets
-        floor = min(threshold, options.spun_min_confidence or 1.0) / 2
+    if floor is None and not log:
+        floor = options.lowest_threshold / 2
     entries, views, failed = [], [], False
     for k, path in enumerate(paths):
         try:

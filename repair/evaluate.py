@@ -387,7 +387,7 @@ def _row(runs: Sequence[PairRun], t: float, default: float, gate=None) -> Row:
         applied = _applied(run, t if gate is None else gate(run.scores[0]))
         total.add(_counts(run, applied))
         dist += _dist_repaired(run, applied)
-    return Row(t, _same(t, default), total, dist, sum(len(r.edits) for r in runs),
+    return Row(t, gate is None and _same(t, default), total, dist, sum(len(r.edits) for r in runs),
                sum(r.dist_spun for r in runs), sum(r.words for r in runs))
 
 
@@ -473,7 +473,6 @@ def build_report(runs: Sequence[PairRun], thresholds: Iterable[float] | None = N
 
         rule = pipeline.Options(min_confidence=default, spun_min_confidence=pipeline.SPUN_THRESHOLD).threshold
         gated = _row(runs, default, default, rule)
-        gated.is_default = False
     return Report(source, len(runs), sum(r.words for r in runs),
                   sum(len(r.original) for r in runs), sum(len(r.edits) for r in runs),
                   sum(r.dist_spun for r in runs), default, rows, _rules(runs, default),

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field, replace
 from .changes import Change, apply_changes
 from .ignores import filter_changes, word_matcher
 
-__all__ = ["Options", "Result", "DEFAULT_THRESHOLD", "SPUN_SCORE", "SPUN_THRESHOLD", "SPIN_RULES", "fix_and_explain", "check", "fix", "rule_table",
-           "selected_rules"]
+__all__ = ["Options", "Result", "DEFAULT_THRESHOLD", "SPUN_SCORE", "SPUN_THRESHOLD", "SPIN_RULES", "fix_and_explain",
+           "check", "fix", "rule_table", "selected_rules"]
 
 DEFAULT_THRESHOLD = 0.6  # = lexicons/spin_model.json "threshold", picked by scripts/train_spin.py
 # The document gate's second threshold (= spin_model.json "spun_document"): a text whose spin score (expected
@@ -44,6 +44,11 @@ class Options:
         if self.spun_min_confidence is not None and spin_score >= SPUN_SCORE:
             return min(self.spun_min_confidence, self.min_confidence)
         return self.min_confidence
+
+    @property
+    def lowest_threshold(self) -> float:
+        """The lowest threshold any text can get (that of a text that reads as spun)."""
+        return self.threshold(1.0)
 
 
 SPIN_RULES = {  # id -> description; both on by default
@@ -127,7 +132,7 @@ def _suggest(text: str, opts: Options) -> tuple[list[Change], float]:
 
     # every suggestion down to 1% is kept for the log; a lower threshold asks for more
     spun, rate = spin.suggest(text, channel=spin.default_channel(tuple(str(p) for p in opts.lexicons)),
-                              floor=min(0.01, opts.min_confidence, opts.spun_min_confidence or 1.0))
+                              floor=min(0.01, opts.lowest_threshold))
     starts = [f.start for f in fixes]
     spun = [c for c in spun if c.rule in rules and _clear_of(c, fixes, starts)]
     return sorted(fixes + spun, key=lambda c: (c.start, c.end)), rate

@@ -51,3 +51,8 @@ def test_min_confidence_given_turns_the_gate_off_unless_a_second_threshold_is_gi
     # Options passed whole are taken as they are
     r = repair.fix_and_explain(TEXT, Options(), suggest=engine(1.0))
     assert r.threshold == SPUN_THRESHOLD
+
+
+def test_lowest_threshold_is_what_a_spun_text_gets():
+    assert Options().lowest_threshold == SPUN_THRESHOLD
+    assert Options(min_confidence=0.9, spun_min_confidence=None).lowest_threshold == 0.9
