@@ -755,13 +755,14 @@ _FROM_LOG = typer.Option(None, "--log", metavar="LOG.json",
 def _changes_of(path: str, text: str, log: Optional[str], floor: Optional[float], options) -> tuple[list, float]:
     """The changes to review, diff or report: LOG's (those at or above FLOOR when given), or else
     the engine's suggestions at or above FLOOR (default: the threshold), overlaps left out; and
-    the threshold of the text (the engine's for its spin score; with a log, the configured one)."""
+    the threshold of the text: the engine's for its spin score, or with a log the lowest a text
+    can get (a log holds what its run applied, which in a text that read as spun went that low)."""
     from .pipeline import fix_and_explain
     from .review import read_log, reviewable
 
     if log is not None:
         changes = read_log(log, text, display_name(path), path)
-        return (changes if floor is None else [c for c in changes if c.confidence >= floor]), options.min_confidence
+        return (changes if floor is None else [c for c in changes if c.confidence >= floor]), options.lowest_threshold
     result = fix_and_explain(text, options)
     floor = result.threshold if floor is None else floor
     return reviewable([c for c in result.suggestions if c.confidence >= floor]), result.threshold
@@ -966,7 +967,7 @@ def report_(
         entries.append(file_entry(path, text, changes, file_threshold))
         views.append(view(text, changes))
     _write_file(html, render_html(entries, views, threshold=threshold, generator=f"{PROG} {__version__}",
-                                  spun_threshold=None if log else options.spun_min_confidence))
+                                  spun_threshold=options.spun_min_confidence))
     raise typer.Exit(EXIT_USAGE if failed else EXIT_OK)
 
 

@@ -268,3 +268,19 @@ def test_command_report_ticks_each_file_at_its_own_threshold(tmp_path, monkeypat
     data = extract_data(html.read_text(encoding="utf-8"))
     assert [[c["accepted"] for c in f["changes"]] for f in data["files"]] == [[False], [False]]
     assert data["spun_threshold"] is None
+
+
+def test_command_report_from_the_log_of_a_spun_text_starts_with_what_fix_applied(tmp_path, monkeypatch):
+    from test_cli import invoke
+
+    from repair import pipeline
+
+    low = pipeline.SPUN_THRESHOLD
+    monkeypatch.setattr(pipeline, "_suggest",
+                        lambda text, opts: ([Change(5, 12, "company", "agency", "fake.spin", low)], 1.0))
+    doc, log, html = tmp_path / "a.txt", tmp_path / "a.json", tmp_path / "r.html"
+    doc.write_text("spun company")
+    assert invoke("fix", str(doc), "--log", str(log), "-o", str(tmp_path / "out.txt")).exit_code == 0
+    assert invoke("report", str(doc), "--log", str(log), "--html", str(html)).exit_code == 0
+    (entry,) = extract_data(html.read_text(encoding="utf-8"))["files"]
+    assert [c["accepted"] for c in entry["changes"]] == [True]
