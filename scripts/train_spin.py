@@ -562,7 +562,9 @@ def export_final(model: dict, args, chosen: dict, table: list, train: list[Doc],
                     "SpinBot dev pairs (lexicon cross-fitted by article) and on held-out English Wikipedia "
                     "paragraphs (every 100th corpus paragraph, never counted in the n-gram tables), spun "
                     "synthetically or left clean. Threshold: the lowest with at most --max-false false edits per "
-                    "1k words on held-out clean Wikipedia documents never trained on.")
+                    "1k words on held-out clean Wikipedia documents never trained on. spun_document: a text whose "
+                    "spin score (expected spun words per word) is at least its score gets its lower threshold (the "
+                    "document gate; set by hand, see lexicons/README.md).")
     out["training"] = {
         "events": int(sum(len(d.y) for d in train)), "positives": int(sum(d.y.sum() for d in train)),
         "documents": len(train), "trees": args.trees, "seed": args.seed, "max_false_per_1k": args.max_false,
