@@ -404,7 +404,9 @@ def check(
     score: bool = typer.Option(False, "--score",
                                help="Print each text's document spin score instead of its edits: "
                                     "PATH<TAB>score, the expected share of its words that are spun "
-                                    "(0 for clean prose; SpinBot output scores about 0.1-0.2)."),
+                                    "(about 0 for clean prose; SpinBot output the lexicon knows scores "
+                                    f"about 0.1-0.15). At {SPUN_SCORE} or more a text reads as spun and "
+                                    f"gets the threshold {SPUN_THRESHOLD}."),
     ignore_words: Optional[str] = _IGNORE_WORDS,
     include: Optional[List[str]] = _INCLUDE,
     exclude: Optional[List[str]] = _EXCLUDE,
