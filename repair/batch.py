@@ -272,6 +272,7 @@ class FileResult:
     words: int = 0
     changes: list[Change] = field(default_factory=list)
     spin_score: float = 0.0
+    threshold: float | None = None  # the threshold the text got (pipeline.Result.threshold)
     text: str | None = None  # the input, when the job asked for it
     input_hash: str = ""
     output_hash: str = ""
@@ -305,7 +306,7 @@ def _process(job: Job, settings: Settings) -> FileResult:
         res.ok, res.internal = False, True
         res.reason = f"internal error: {exc.__class__.__name__}: {' '.join(str(exc).split())}"
         return res
-    res.changes, res.spin_score = result.changes, result.spin_score
+    res.changes, res.spin_score, res.threshold = result.changes, result.spin_score, result.threshold
     if job.keep_text:
         res.text = text
     if job.dest is None:

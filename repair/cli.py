@@ -461,7 +461,8 @@ def check(
                 named_failed = named_failed or job.explicit
                 continue
             found = found or bool(r.changes)
-            write_stdout(f"{r.path}\t{r.spin_score:.4f}\n" if score else report.add(r.path, r.text, r.changes))
+            write_stdout(f"{r.path}\t{r.spin_score:.4f}\n" if score else
+                         report.add(r.path, r.text, r.changes, spin_score=round(r.spin_score, 4), threshold=r.threshold))
     if not score:
         write_stdout(report.finish())
     summary.seconds = time.monotonic() - t0

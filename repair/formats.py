@@ -5,7 +5,8 @@
                 is another name for it)
 ``full``        the same line, then the input line with the span underlined, the
                 replacement and the reason
-``json``        ``{"path", "changes"}`` (an array of them for several inputs)
+``json``        ``{"path", "spin_score", "threshold", "changes"}`` (an array of them for
+                several inputs)
 ``jsonl``       one change a line, with its ``path``
 ``languagetool`` LanguageTool's ``/v2/check`` response (``software``, ``language``,
                 ``matches``), plus a ``path``; an array for several inputs.  Offsets and
@@ -282,11 +283,13 @@ class Report:
             raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
         self.fmt, self.many = fmt, many
         self._files: list[tuple[str, str, Sequence[Change]]] = []
+        self._extras: list[dict] = []  # json: each file's extra fields
         self._failures: list[tuple[str, str]] = []
         self._objects: list[dict] = []
 
-    def add(self, path: str, text: str, changes: Sequence[Change]) -> str:
-        """Take one input's changes; return the text to print now."""
+    def add(self, path: str, text: str, changes: Sequence[Change], **extra) -> str:
+        """Take one input's changes; return the text to print now. ``extra`` fields (the text's
+        ``spin_score`` and ``threshold``) go into the ``json`` format's file object."""
         f = self.fmt
         if f == "concise":
             return render_text(path, text, changes)
@@ -298,8 +301,9 @@ class Report:
             return github_lines(path, text, changes)
         if f == "json":
             if not self.many:
-                return render_json(path, text, changes)
+                return render_json(path, text, changes, **extra)
             self._files.append((path, "", changes))
+            self._extras.append(extra)
         elif f == "languagetool":
             response = {"path": path, **languagetool_response(text, changes)}
             if not self.many:
@@ -316,7 +320,7 @@ class Report:
     def finish(self) -> str:
         """The text to print after the last input."""
         if self.fmt == "json" and self.many:
-            return render_json_many([(p, cs) for p, _, cs in self._files])
+            return render_json_many([(p, cs) for p, _, cs in self._files], self._extras)
         if self.fmt == "languagetool" and self.many:
             return json_text(self._objects)
         if self.fmt == "sarif":

@@ -66,8 +66,8 @@ def concise_line(path: str, line: int, col: int, c: Change) -> str:
     return f"{path}:{line}:{col}: {quote(c.old)} -> {quote(c.new)} ({c.confidence:.2f}){rule}\n"
 
 
-def _file_object(path: str, changes: Sequence[Change]) -> dict:
-    return {"path": path, "changes": [c.to_dict() for c in changes]}
+def _file_object(path: str, changes: Sequence[Change], extra: dict | None = None) -> dict:
+    return {"path": path, **(extra or {}), "changes": [c.to_dict() for c in changes]}
 
 
 def json_text(obj) -> str:
@@ -76,14 +76,15 @@ def json_text(obj) -> str:
     return json.dumps(obj, ensure_ascii=False, indent=1) + "\n"
 
 
-def render_json(path: str, text: str, changes: Sequence[Change]) -> str:
-    """One JSON object ``{"path": ..., "changes": [...]}``."""
-    return json_text(_file_object(path, changes))
+def render_json(path: str, text: str, changes: Sequence[Change], **extra) -> str:
+    """One JSON object ``{"path": ..., "changes": [...]}`` (and any ``extra`` fields before the changes)."""
+    return json_text(_file_object(path, changes, extra))
 
 
-def render_json_many(files: Sequence[tuple[str, Sequence[Change]]]) -> str:
-    """A JSON array of ``{"path", "changes"}`` objects, one per file."""
-    return json_text([_file_object(p, cs) for p, cs in files])
+def render_json_many(files: Sequence[tuple[str, Sequence[Change]]], extras: Sequence[dict] = ()) -> str:
+    """A JSON array of ``{"path", "changes"}`` objects, one per file (with ``extras[k]``'s fields)."""
+    return json_text([_file_object(p, cs, extras[k] if k < len(extras) else None)
+                      for k, (p, cs) in enumerate(files)])
 
 
 # json.dumps escapes every control character but leaves these raw inside strings;

@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import _env, run_module
-from repair import __version__
+from repair import __version__, pipeline
 from repair.changes import apply_changes, changes_from_json
 from repair.cli import app
 
@@ -122,6 +122,8 @@ def test_check_json_and_jsonl(fake_engine_installed, spun, clean):
     assert r.exit_code == 1
     obj = json.loads(r.stdout)
     assert obj["path"] == str(spun) and len(obj["changes"]) == 3
+    # the text's spin score and the threshold it got (the fake engine's score is under the gate's)
+    assert (obj["spin_score"], obj["threshold"]) == (0.04, pipeline.DEFAULT_THRESHOLD)
     assert apply_changes(SPUN, changes_from_json(r.stdout)) == FIXED
 
     r = invoke("check", "-f", "jsonl", str(spun), str(clean))
@@ -134,6 +136,7 @@ def test_check_json_and_jsonl(fake_engine_installed, spun, clean):
     files = json.loads(r.stdout)
     assert [f["path"] for f in files] == [str(spun), str(clean)]
     assert [len(f["changes"]) for f in files] == [3, 0]
+    assert [f["spin_score"] for f in files] == [0.04, 0.0]
 
 
 def test_check_several_files_keeps_going_after_an_error(fake_engine_installed, spun, tmp_path):
