@@ -312,14 +312,24 @@ def _record_reads(monkeypatch, root) -> list[str]:
     return reads
 
 
-def test_out_of_date_file_is_read_once(counting_engine, tmp_path, monkeypatch):
+def _fixed_then_changed(tmp_path, names, changed: dict[str, bytes]):
+    """An input folder of ``names`` (each "the company"), fixed once into out/, after which the
+    files in ``changed`` get new contents: (input folder, output folder)."""
     root, out = tmp_path / "in", tmp_path / "out"
     root.mkdir()
-    for name in ("same.txt", "edited.txt", "unreadable.txt"):
+    for name in names:
         (root / name).write_bytes(b"the company\n")
     batch.fix_tree(str(root), batch.Settings(), out_dir=str(out))
-    (root / "edited.txt").write_bytes(b"the big company\n")
-    (root / "unreadable.txt").write_bytes(b"the \xff company\n")  # not UTF-8: hashed, then fails
+    for name, data in changed.items():
+        (root / name).write_bytes(data)
+    return root, out
+
+
+def test_out_of_date_file_is_read_once(counting_engine, tmp_path, monkeypatch):
+    root, out = _fixed_then_changed(tmp_path, ("same.txt", "edited.txt", "unreadable.txt"), {
+        "edited.txt": b"the big company\n",
+        "unreadable.txt": b"the \xff company\n",  # not UTF-8: hashed, then fails
+    })
     reads = _record_reads(monkeypatch, root)
     failures = []
     counting_engine.clear()
@@ -332,13 +342,8 @@ def test_out_of_date_file_is_read_once(counting_engine, tmp_path, monkeypatch):
 
 
 def test_bytes_kept_for_jobs_are_bounded(counting_engine, tmp_path, monkeypatch):
-    root, out = tmp_path / "in", tmp_path / "out"
-    root.mkdir()
-    for name in ("a.txt", "b.txt", "c.txt"):
-        (root / name).write_bytes(b"the company\n")
-    batch.fix_tree(str(root), batch.Settings(), out_dir=str(out))
-    for name in ("a.txt", "b.txt", "c.txt"):
-        (root / name).write_bytes(b"the big company\n")  # 16 bytes each, all out of date
+    names = ("a.txt", "b.txt", "c.txt")  # then 16 bytes each, all out of date
+    root, out = _fixed_then_changed(tmp_path, names, dict.fromkeys(names, b"the big company\n"))
     monkeypatch.setattr(batch, "_HOLD_BYTES", 40)  # room for two files' bytes, not three
     reads = _record_reads(monkeypatch, root)
     s = batch.fix_tree(str(root), batch.Settings(), out_dir=str(out))
