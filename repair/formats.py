@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Sequence
 
 from .changes import Change
-from .render import (LineIndex, concise_line, json_text, quote, render_json, render_json_many, render_jsonl,
+from .render import (LineIndex, concise_line, file_object, json_text, quote, render_json, render_jsonl,
                      render_text)
 
 __all__ = ["FORMATS", "ALIASES", "Report", "Utf16Index", "languagetool_response", "sarif_log",
@@ -282,10 +282,9 @@ class Report:
         if fmt not in FORMATS:
             raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
         self.fmt, self.many = fmt, many
-        self._files: list[tuple[str, str, Sequence[Change]]] = []
-        self._extras: list[dict] = []  # json: each file's extra fields
+        self._files: list[tuple[str, str, Sequence[Change]]] = []  # sarif: every input, for one log
         self._failures: list[tuple[str, str]] = []
-        self._objects: list[dict] = []
+        self._objects: list[dict] = []  # json, languagetool: each input's object, for one array
 
     def add(self, path: str, text: str, changes: Sequence[Change], **extra) -> str:
         """Take one input's changes; return the text to print now. ``extra`` fields (the text's
@@ -302,8 +301,7 @@ class Report:
         if f == "json":
             if not self.many:
                 return render_json(path, text, changes, **extra)
-            self._files.append((path, "", changes))
-            self._extras.append(extra)
+            self._objects.append(file_object(path, changes, **extra))
         elif f == "languagetool":
             response = {"path": path, **languagetool_response(text, changes)}
             if not self.many:
@@ -319,9 +317,7 @@ class Report:
 
     def finish(self) -> str:
         """The text to print after the last input."""
-        if self.fmt == "json" and self.many:
-            return render_json_many([(p, cs) for p, _, cs in self._files], self._extras)
-        if self.fmt == "languagetool" and self.many:
+        if self.fmt in ("json", "languagetool") and self.many:
             return json_text(self._objects)
         if self.fmt == "sarif":
             return json_text(sarif_log(self._files, self._failures))

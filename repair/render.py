@@ -14,8 +14,8 @@ from typing import Sequence
 
 from .changes import Change
 
-__all__ = ["LineIndex", "quote", "concise_line", "render_text", "render_json", "render_json_many", "render_jsonl",
-           "json_line", "json_text", "unified_diff"]
+__all__ = ["LineIndex", "quote", "concise_line", "render_text", "file_object", "render_json", "render_json_many",
+           "render_jsonl", "json_line", "json_text", "unified_diff"]
 
 _BOM = "\ufeff"
 
@@ -66,8 +66,9 @@ def concise_line(path: str, line: int, col: int, c: Change) -> str:
     return f"{path}:{line}:{col}: {quote(c.old)} -> {quote(c.new)} ({c.confidence:.2f}){rule}\n"
 
 
-def _file_object(path: str, changes: Sequence[Change], extra: dict | None = None) -> dict:
-    return {"path": path, **(extra or {}), "changes": [c.to_dict() for c in changes]}
+def file_object(path: str, changes: Sequence[Change], **extra) -> dict:
+    """``{"path": ..., "changes": [...]}``, with any ``extra`` fields before the changes."""
+    return {"path": path, **extra, "changes": [c.to_dict() for c in changes]}
 
 
 def json_text(obj) -> str:
@@ -78,13 +79,12 @@ def json_text(obj) -> str:
 
 def render_json(path: str, text: str, changes: Sequence[Change], **extra) -> str:
     """One JSON object ``{"path": ..., "changes": [...]}`` (and any ``extra`` fields before the changes)."""
-    return json_text(_file_object(path, changes, extra))
+    return json_text(file_object(path, changes, **extra))
 
 
-def render_json_many(files: Sequence[tuple[str, Sequence[Change]]], extras: Sequence[dict] = ()) -> str:
-    """A JSON array of ``{"path", "changes"}`` objects, one per file (with ``extras[k]``'s fields)."""
-    return json_text([_file_object(p, cs, extras[k] if k < len(extras) else None)
-                      for k, (p, cs) in enumerate(files)])
+def render_json_many(files: Sequence[tuple[str, Sequence[Change]]]) -> str:
+    """A JSON array of ``{"path", "changes"}`` objects, one per file."""
+    return json_text([file_object(p, cs) for p, cs in files])
 
 
 # json.dumps escapes every control character but leaves these raw inside strings;
