@@ -8,7 +8,9 @@
   pair readers (:mod:`repair.learn`) and the lexicon reader
   (:mod:`repair.lexicon`) read through :func:`read_file` too.
 * Files are replaced atomically (temporary file in the same directory, then
-  ``os.replace``), keeping the permission bits of the file they replace.
+  ``os.replace``), keeping the permission bits of the file they replace.  A device,
+  named pipe or socket (``/dev/null``, ``/dev/stdout`` on a pipe) is written into,
+  never replaced.
 """
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ import tempfile
 from typing import BinaryIO
 
 __all__ = ["InputError", "STDIN_NAME", "display_name", "read_text", "read_file", "read_bytes", "decode",
-           "same_path", "write_atomic", "write_bytes_atomic", "write_stdout"]
+           "same_path", "write_atomic", "write_bytes_atomic", "writes_through", "write_stdout"]
 
 STDIN_NAME = "<stdin>"
 
@@ -121,13 +123,28 @@ def write_atomic(path: str | os.PathLike, text: str, *, mode: int | None = None)
     The permission bits of an existing target are kept (``mode`` overrides them);
     a new file gets the usual ``0o666 & ~umask``.  A symlink is followed, so the
     file it points to is replaced and the link stays.  On any failure the
-    temporary file is removed and the target is left as it was.
+    temporary file is removed and the target is left as it was.  A device or named
+    pipe is written into instead (see :func:`write_bytes_atomic`).
     """
     write_bytes_atomic(path, text.encode("utf-8"), mode=mode)
 
 
 def write_bytes_atomic(path: str | os.PathLike, data: bytes, *, mode: int | None = None) -> None:
+    """Replace the regular file ``path`` with ``data`` atomically, or write into a special file.
+
+    A regular file (or a path that does not exist yet) is replaced through a temporary
+    file in its folder and ``os.replace``, as :func:`write_atomic` describes.  A target
+    that exists and is not a regular file once symlinks are followed (a character or
+    block device such as ``/dev/null``, a named pipe, ``/dev/stdout`` or ``/dev/fd/N``
+    when standard output is a pipe, as in ``-o >(gzip > x.gz)``) is opened for writing
+    and written straight into: a rename would put a regular file in the device's or
+    pipe's place (and the pipe's reader would never get the data), and the temporary
+    file of ``/dev/stdout`` would land in ``/proc``.  ``mode`` does not apply to it.
+    """
     path = os.fspath(path)
+    if writes_through(path):
+        _write_into(path, data)
+        return
     if os.path.islink(path):
         path = os.path.realpath(path)
     if mode is None:
@@ -150,6 +167,25 @@ def write_bytes_atomic(path: str | os.PathLike, data: bytes, *, mode: int | None
         except OSError:
             pass
         raise
+
+
+def writes_through(path: str | os.PathLike) -> bool:
+    """Does :func:`write_bytes_atomic` write straight into ``path`` rather than replace it?  True
+    for an existing file that is neither a regular file nor a folder, symlinks followed
+    (devices, named pipes, sockets, ``/dev/stdout`` on a pipe)."""
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return False
+    return not (stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode))
+
+
+def _write_into(path: str, data: bytes) -> None:
+    # O_WRONLY without O_CREAT: should the special file vanish after the check, this fails
+    # rather than create a regular file in its place.  No fsync: a pipe or tty refuses it.
+    fd = os.open(path, os.O_WRONLY | getattr(os, "O_NOCTTY", 0))
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
 
 
 def _umask() -> int:

@@ -395,6 +395,45 @@ def test_module_in_place_with_fake_engine(spun, tmp_path):
     assert (tmp_path / "spun.txt.bak").read_bytes() == SPUN.encode()
 
 
+def test_module_output_to_dev_stdout_on_a_pipe(spun, tmp_path):
+    # stdout is a pipe here: /dev/stdout -> /proc/self/fd/1 -> pipe:[N] is written into
+    if not os.path.exists("/dev/stdout"):
+        pytest.skip("no /dev/stdout")
+    p = run_module("fix", str(spun), "-o", "/dev/stdout", fake=True)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout == FIXED.encode()
+    p = run_module("report", str(spun), "--html", "/dev/stdout", fake=True)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.lower().startswith(b"<!doctype html>") and p.stdout.rstrip().endswith(b"</html>")
+    assert sorted(os.listdir(tmp_path)) == ["spun.txt"]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_output_and_log_into_named_pipes(fake_engine_installed, spun, tmp_path):
+    import threading
+
+    got = {}
+
+    def drain(name):
+        with open(tmp_path / name, "rb") as f:
+            got[name] = f.read()
+
+    for name in ("out.fifo", "log.fifo"):
+        os.mkfifo(tmp_path / name)
+    readers = [threading.Thread(target=drain, args=(n,), daemon=True) for n in ("out.fifo", "log.fifo")]
+    for t in readers:
+        t.start()
+    r = invoke("fix", str(spun), "-o", str(tmp_path / "out.fifo"), "--log", str(tmp_path / "log.fifo"))
+    for t in readers:
+        t.join(10)
+    assert r.exit_code == 0, r.stderr
+    assert got["out.fifo"] == FIXED.encode()
+    assert len(json.loads(got["log.fifo"])["changes"]) == 3
+    for name in ("out.fifo", "log.fifo"):
+        assert stat.S_ISFIFO(os.lstat(tmp_path / name).st_mode)
+    assert sorted(os.listdir(tmp_path)) == ["log.fifo", "out.fifo", "spun.txt"]
+
+
 def test_help_and_import_load_no_tables():
     code = ("import sys\n"
             "import repair.cli\n"

@@ -246,3 +246,63 @@ def test_same_path_resolves_symlinks_for_files_not_written_yet(tmp_path):
     assert not textio.same_path(src, str(tmp_path / "a" / "sub") + "/../in.txt")
     # two files not written yet: the same when their real paths are
     assert textio.same_path(tmp_path / "a" / "sub" / "new.txt", tmp_path / "other" / "deep" / "new.txt")
+
+
+# --- special files: written into, never replaced ------------------------------------------
+
+def _read_fifo(path, got):
+    with open(path, "rb") as f:
+        got.append(f.read())
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+@pytest.mark.parametrize("through_link", [False, True])
+def test_write_atomic_writes_into_a_named_pipe(tmp_path, through_link):
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    target = fifo
+    if through_link:  # as /dev/stdout -> /proc/self/fd/1 -> pipe
+        target = tmp_path / "link"
+        target.symlink_to(fifo)
+    got = []
+    reader = threading.Thread(target=_read_fifo, args=(fifo, got), daemon=True)
+    reader.start()
+    write_atomic(target, "\ufeffa\r\nb")
+    reader.join(10)
+    assert got == ["\ufeffa\r\nb".encode()]
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)  # still a pipe, not a regular file
+    assert sorted(os.listdir(tmp_path)) == sorted(["pipe"] + (["link"] if through_link else []))
+
+
+def test_write_atomic_writes_into_dev_null_without_replacing_it(tmp_path, monkeypatch):
+    # /dev/null must never be renamed over: fail the test loudly if a rename is tried
+    if not stat.S_ISCHR(os.stat(os.devnull).st_mode):
+        pytest.skip(f"{os.devnull} is not a character device here")
+
+    def refuse(*args, **kw):
+        raise AssertionError(f"a device must not be renamed over or chmod-ed: {args}")
+
+    monkeypatch.setattr(textio.os, "replace", refuse)
+    monkeypatch.setattr(textio.os, "chmod", refuse)
+    write_atomic(os.devnull, "into the void\n")
+    textio.write_bytes_atomic(os.devnull, b"bytes", mode=0o600)
+    assert stat.S_ISCHR(os.stat(os.devnull).st_mode)
+    assert textio.writes_through(os.devnull)
+    assert not textio.writes_through(tmp_path)  # a folder is not written into
+    assert not textio.writes_through(tmp_path / "missing.txt")
+    (tmp_path / "plain.txt").write_text("x")
+    assert not textio.writes_through(tmp_path / "plain.txt")
+
+
+def test_write_atomic_to_dev_stdout_on_a_pipe(tmp_path):
+    # /dev/stdout on a pipe is /proc/self/fd/1 -> "pipe:[N]": a temp file beside it cannot be made
+    if not os.path.exists("/dev/stdout"):
+        pytest.skip("no /dev/stdout")
+    import subprocess
+
+    code = "from repair.textio import write_atomic; write_atomic('/dev/stdout', 'caf\\u00e9\\r\\n')"
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "caf\u00e9\r\n".encode()
