@@ -78,6 +78,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from .changes import Candidate, Change, apply_changes, output_spans
+from .render import LINE_END, line_end, line_start
 from .rules import choose
 
 __all__ = ["CREDITS", "FURNITURE", "RULES", "Rule", "find_artifacts", "select_rules"]
@@ -107,7 +108,7 @@ _CODE = re.compile(
 
 class _Line(NamedTuple):
     start: int  # first code point (after a leading byte-order mark)
-    end: int  # end of the content, before "\r\n" or "\n"
+    end: int  # end of the content, before its line end (CRLF, a lone CR or LF)
     stop: int  # start of the next line
     text: str  # the content
     code: bool  # inside a fenced block, a fence, indented, or looks like code
@@ -118,22 +119,18 @@ class _Line(NamedTuple):
 
 
 def _lines(text: str) -> Iterator[_Line]:
-    """Every line of ``text`` with its offsets; CRLF and a missing final newline are fine."""
+    """Every line of ``text`` with its offsets; CRLF, lone CR and a missing final newline are fine."""
     pos = 1 if text.startswith("\ufeff") else 0
     fenced = False
     while True:
-        nl = text.find("\n", pos)
-        end = stop = len(text) if nl < 0 else nl
-        if nl >= 0:
-            stop = nl + 1
-            if end > pos and text[end - 1] == "\r":
-                end -= 1
+        nl = LINE_END.search(text, pos)
+        end, stop = (nl.start(), nl.end()) if nl else (len(text), len(text))
         content = text[pos:end]
         fence = bool(_FENCE.match(content))
         code = fenced or fence or content.startswith(("\t", "    ")) or bool(_CODE.search(content))
         fenced ^= fence
         yield _Line(pos, end, stop, content, code)
-        if nl < 0 or stop == len(text):
+        if nl is None or stop == len(text):
             return
         pos = stop
 
@@ -373,10 +370,8 @@ def _non_ascii_lines(text: str) -> Iterator[tuple[int, str]]:
     """(offset, content) of each line holding a non-ASCII character: mojibake can only be there."""
     pos = 0
     while m := _NON_ASCII.search(text, pos):
-        start = text.rfind("\n", 0, m.start()) + 1
-        end = text.find("\n", m.start())
-        end = len(text) if end < 0 else end
-        yield start, text[start:end].removesuffix("\r")
+        start, end = line_start(text, m.start()), line_end(text, m.start())
+        yield start, text[start:end]
         pos = end + 1
 
 
@@ -445,9 +440,7 @@ def find_entities(text: str) -> list[Change]:
     for m in _ENTITY.finditer(text):
         if m.start() < pos or _in_spans(code, m.start()) or _URLISH.search(_chunk(text, m.start())):
             continue
-        line_start = text.rfind("\n", 0, m.start()) + 1
-        line_end = text.find("\n", m.start())
-        if _ABOUT_HTML.search(text, line_start, line_end if line_end >= 0 else len(text)):
+        if _ABOUT_HTML.search(text, line_start(text, m.start()), line_end(text, m.start())):
             continue  # a line about HTML writes its entities on purpose
         value = _entity_value(m.group())
         if value is None:
@@ -570,7 +563,7 @@ def find_fused_words(text: str) -> list[Change]:
     return out
 
 
-_SPLIT = re.compile(r"(?<![\w-])(?P<a>[A-Za-z]?[a-z]+)(?P<gap>-[ \t]*\r?\n[ \t]*)(?P<b>[a-z]+)(?![\w-])")
+_SPLIT = re.compile(r"(?<![\w-])(?P<a>[A-Za-z]?[a-z]+)(?P<gap>-[ \t]*(?:\r\n|\r|\n)[ \t]*)(?P<b>[a-z]+)(?![\w-])")
 # prefixes that keep their hyphen: "co-operate", "re-cover", "e-mail", "pre-war"
 _HYPHEN_PREFIXES = frozenset("""
 co re pre post non anti self ex e semi multi pro counter cross mid over under out inter intra sub super

@@ -11,11 +11,12 @@ and struck through, insertions green, and the brackets are left out.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from typing import Sequence, TextIO
 
 from .changes import Change, apply_changes
-from .render import LineIndex, unified_diff
+from .render import LINE_END, LineIndex, unified_diff
 
 __all__ = ["Style", "PLAIN", "COLOUR", "use_colour", "inline", "word_diff", "unified", "colour_unified_diff"]
 
@@ -77,7 +78,9 @@ def word_diff(path: str, text: str, changes: Sequence[Change], style: Style = PL
 
     Output as ``git diff --word-diff`` prints it: ``--- a/PATH`` and ``+++ b/PATH``,
     then one ``@@ -l,n +l,n @@`` hunk per run of touched lines (no context lines).
-    Empty when there are no changes.  Line endings of the text are kept.
+    Empty when there are no changes.  Line endings of the text are kept; a lone CR (which
+    ends a line, as everywhere in this tool) gets a line feed after it, so that each line of
+    the view is a line on a terminal too.
     """
     ordered = sorted(changes, key=lambda c: (c.start, c.end))
     apply_changes(text, ordered)  # a log that does not fit the text fails here, not halfway
@@ -99,7 +102,7 @@ def word_diff(path: str, text: str, changes: Sequence[Change], style: Style = PL
             pos = c.end
         marked.append(text[pos:b])
         repaired.append(text[pos:b])
-        body = "".join(marked)
+        body = _LONE_CR.sub("\r\n", "".join(marked))
         n_old, n_new = _count_lines(segment), _count_lines("".join(repaired))
         # as diff -u: an empty range starts at the line before it
         a_at, b_at = first - 1 + bool(n_old), first - 1 + shift + bool(n_new)
@@ -119,9 +122,12 @@ def _end_line(lines: LineIndex, c: Change) -> int:
     return _line_of(lines, max(c.end - 1, c.start))
 
 
+_LONE_CR = re.compile(r"\r(?!\n)")
+
+
 def _count_lines(s: str) -> int:
-    """Lines in ``s`` as diff counts them: a last line without ``\\n`` counts too."""
-    return s.count("\n") + (bool(s) and not s.endswith("\n"))
+    """The lines of ``s``: its line ends, and a last line without one."""
+    return len(LINE_END.findall(s)) + (bool(s) and s[-1] not in "\r\n")
 
 
 def _hunks(ordered: list[Change], lines: LineIndex) -> list[list[Change]]:
@@ -144,7 +150,7 @@ def colour_unified_diff(diff: str, style: Style) -> str:
     if not style.colour:
         return diff
     out = []
-    for line in diff.splitlines(keepends=True):
+    for line in re.findall(r"[^\n]*\n|[^\n]+", diff):  # a diff's lines end at \n only, as patch reads them
         body, end = (line[:-1], "\n") if line.endswith("\n") else (line, "")
         if line.startswith(("--- ", "+++ ")):
             out.append(style.bold(body) + end)

@@ -19,11 +19,11 @@
                 which annotate a pull request's diff
 =============== ===================================================================
 
-Lines and columns are 1-based; a column counts code points (a CRLF ends a line once, a
-BOM is not a column), and an end column is the one just after the span.  A
-:class:`Report` takes one input at a time and returns what to print now; formats that
-make one document of all inputs (``json``, ``languagetool``, ``sarif``) print it at
-:meth:`Report.finish`.
+Lines and columns are 1-based; a line ends at a CRLF (once), a lone CR or an LF, as SARIF
+counts them (:data:`repair.render.LINE_END`); a column counts code points (a BOM is not one),
+and an end column is the one just after the span.  A :class:`Report` takes one input at a
+time and returns what to print now; formats that make one document of all inputs (``json``,
+``languagetool``, ``sarif``) print it at :meth:`Report.finish`.
 """
 from __future__ import annotations
 
@@ -36,8 +36,8 @@ from pathlib import Path
 from typing import Sequence
 
 from .changes import Change
-from .render import (LineIndex, concise_line, file_object, json_text, quote, render_json, render_jsonl,
-                     render_text)
+from .render import (LINE_END, LineIndex, concise_line, file_object, json_text, line_end, quote, render_json,
+                     render_jsonl, render_text)
 
 __all__ = ["FORMATS", "ALIASES", "Report", "Utf16Index", "languagetool_response", "sarif_log",
            "github_lines", "full_text"]
@@ -89,8 +89,8 @@ def full_text(path: str, text: str, changes: Sequence[Change]) -> str:
     out = []
     for c in changes:
         line_no, col = index.position(c.start)
-        s, e = index.line_span(line_no)
-        line = text[s:e].rstrip("\n").rstrip("\r")
+        s = index.line_span(line_no)[0]
+        line = text[s:line_end(text, s)]  # without its line end
         a = c.start - s
         b = max(a, min(c.end - s, len(line)))
         if line_no == 1 and line.startswith(_BOM):
@@ -123,7 +123,7 @@ class Utf16Index:
 
 
 _CONTEXT = 40  # code points either side of a match, as LanguageTool's default context
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+|\n")
+_SENTENCE_END = re.compile(rf"(?<=[.!?])[\"'”’)\]]*\s+|{LINE_END.pattern}")
 
 
 def _category(rule: str) -> dict:

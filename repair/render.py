@@ -14,31 +14,65 @@ from typing import Sequence
 
 from .changes import Change
 
-__all__ = ["LineIndex", "quote", "concise_line", "render_text", "file_object", "render_json", "render_json_many",
-           "render_jsonl", "json_line", "json_text", "unified_diff"]
+__all__ = ["LINE_END", "breaks_line", "line_start", "line_end", "LineIndex", "quote", "concise_line", "render_text",
+           "file_object", "render_json", "render_json_many", "render_jsonl", "json_line", "json_text", "unified_diff"]
 
 _BOM = "\ufeff"
+
+
+# The one definition of a line end, for every place that counts or splits lines: CRLF (once),
+# a lone CR (classic Mac OS) or LF -- as SARIF counts them, and as editors do.  U+2028,
+# U+2029, U+0085, vertical tab and form feed do not end a line (str.splitlines would end one
+# there; SARIF, diff and patch do not).
+LINE_END = re.compile(r"\r\n|\r|\n")
+_BREAK_CHAR = re.compile(r"[\r\n]")
+
+
+def breaks_line(s: str) -> bool:
+    """Does ``s`` hold a line end?  (A gap between two tokens does when it holds a CR or an LF.)"""
+    return "\n" in s or "\r" in s
+
+
+def line_start(text: str, pos: int) -> int:
+    """The offset where the line holding ``pos`` starts: just after the last line end before it.
+    ``pos`` between the CR and the LF of a CRLF is on the line that CRLF ends."""
+    if 0 < pos < len(text) and text[pos - 1] == "\r" and text[pos] == "\n":
+        pos -= 1
+    window = 256  # look back a window at a time: the cost is that of the line, not of the text
+    while True:
+        lo = max(0, pos - window)
+        last = max(text.rfind("\n", lo, pos), text.rfind("\r", lo, pos))
+        if last >= 0 or lo == 0:
+            return last + 1
+        window *= 4
+
+
+def line_end(text: str, pos: int) -> int:
+    """The offset of the first line end at or after ``pos`` (``len(text)`` when there is none):
+    where the content of the line holding ``pos`` stops."""
+    m = _BREAK_CHAR.search(text, pos)
+    return m.start() if m else len(text)
 
 
 class LineIndex:
     """Code-point offset -> 1-based (line, column).
 
-    Lines end at ``\\n`` (so CRLF counts once, as it does for diff and editors);
-    columns count code points from the start of the line.  A byte-order mark at
+    Lines end at each :data:`LINE_END`: CRLF (once), a lone CR or LF, as SARIF and editors
+    count them; columns count code points from the start of the line.  A byte-order mark at
     the very start is not counted: no editor shows it as a column.
     """
 
     def __init__(self, text: str):
-        self._starts = [0] + [m.end() for m in re.finditer("\n", text)]
+        self._starts = [0] + [m.end() for m in LINE_END.finditer(text)]
         self._bom = text.startswith(_BOM)
         self._end = len(text)
 
     def __len__(self) -> int:
-        """The number of lines (a text ending in ``\n`` has an empty last line)."""
+        """The number of lines (a text ending in a line end has an empty last line)."""
         return len(self._starts)
 
     def line_span(self, line: int) -> tuple[int, int]:
-        """The ``[start, end)`` offsets of 1-based ``line``, its ``\\n`` included."""
+        """The ``[start, end)`` offsets of 1-based ``line``, its line end included."""
         return self._starts[line - 1], self._starts[line] if line < len(self._starts) else self._end
 
     def position(self, offset: int) -> tuple[int, int]:
@@ -103,8 +137,9 @@ def render_jsonl(path: str, text: str, changes: Sequence[Change], **extra) -> st
 
 
 def _lines(text: str) -> list[str]:
-    # Split after "\n" only, like diff: CRLF stays on its line, and a form feed,
-    # U+2028 or lone CR inside a line does not start a new one.
+    # Split after "\n" only, as diff and patch do (this is a patch, not a view of line
+    # numbers): CRLF stays on its line, and a form feed, U+2028 or even a lone CR -- a line
+    # end everywhere else in this tool -- does not start a new one, or the patch would not apply.
     return re.findall(r"[^\n]*\n|[^\n]+", text)
 
 

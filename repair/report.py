@@ -182,6 +182,8 @@ _SCRIPT = """
     return e;
   }
   function quoted(s) { return JSON.stringify(s); }
+  // a lone CR ends a line (as the line numbers count it), but a browser draws none there
+  function breaks(s) { return s.replace(/\\r(?!\\n)/g, "\\n"); }
   function pct(x) { return Number(x).toFixed(2); }
   function describe(c) {
     var s = (c.rule || "no rule") + " \\u00b7 confidence " + pct(c.confidence);
@@ -194,7 +196,7 @@ _SCRIPT = """
   function paint(f, i) {
     var c = files[f].changes[i], r = refs[f][i];
     var shown = c.accepted ? c["new"] : c.old;
-    r.rep.textContent = shown;
+    r.rep.textContent = breaks(shown);
     r.rep.classList.toggle("off", !c.accepted);
     r.rep.classList.toggle("empty", shown === "");
     r.orig.classList.toggle("off", !c.accepted);
@@ -266,7 +268,7 @@ _SCRIPT = """
   }
 
   function changeSpan(f, i, text, side) {
-    var c = files[f].changes[i], s = el("span", "chg", text);
+    var c = files[f].changes[i], s = el("span", "chg", breaks(text));
     if (text === "") s.classList.add("empty");
     s.title = describe(c);
     s.dataset.file = f;
@@ -289,8 +291,8 @@ _SCRIPT = """
     var orig = el("div", "text orig"), rep = el("div", "text rep");
     v.segments.forEach(function (seg) {
       if (typeof seg === "string") {
-        orig.appendChild(document.createTextNode(seg));
-        rep.appendChild(document.createTextNode(seg));
+        orig.appendChild(document.createTextNode(breaks(seg)));
+        rep.appendChild(document.createTextNode(breaks(seg)));
       } else {
         var c = file.changes[seg];
         refs[f][seg].orig = orig.appendChild(changeSpan(f, seg, c.old, "orig"));

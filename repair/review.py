@@ -25,7 +25,7 @@ from typing import Callable, Sequence, TextIO
 
 from .changes import Candidate, Change, ChangeError, apply_changes, changes_to_json, log_entries
 from .diffview import PLAIN, Style, inline
-from .render import LineIndex, quote, render_jsonl
+from .render import LineIndex, line_end, line_start, quote, render_jsonl
 from .textio import InputError, read_file, same_path
 
 __all__ = ["Decision", "ReviewError", "ReviewState", "alternatives", "reviewable", "read_log", "context",
@@ -204,11 +204,8 @@ def read_log(log_path: str, text: str, name: str, path: str | None = None) -> li
 def context(text: str, change: Change, style: Style = PLAIN, width: int = 60) -> str:
     """The line ``change`` is on, with the edit marked inline and the line cut to about
     ``width`` code points either side of it (at a space, marked ``…``)."""
-    line_start = text.rfind("\n", 0, change.start) + 1
-    line_end = text.find("\n", change.end)
-    line_end = len(text) if line_end < 0 else line_end
-    before = text[line_start:change.start].lstrip("\ufeff")
-    after = text[change.end:line_end].rstrip("\r")
+    before = text[line_start(text, change.start):change.start].lstrip("\ufeff")
+    after = text[change.end:line_end(text, change.end)]
     if len(before) > width:
         cut = before.find(" ", len(before) - width)
         before = "\u2026" + before[cut + 1 if 0 <= cut < len(before) - 1 else len(before) - width:]
