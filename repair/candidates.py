@@ -39,7 +39,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .data import load_lines, map_npz
-from .tokens import Token
+from .tokens import Token, line_break
 
 __all__ = [
     "COMPOUND",
@@ -879,7 +879,7 @@ def propose(text: str, tokens: list[Token], lm, skip_token=lambda i: False,
     word = [t.is_word for t in tokens]
     joiner = [w or bool(_JOINER.match(t.text)) for w, t in zip(word, tokens)]
     # a line break before token k (spans stay on one line)
-    broken = [False] + ["\n" in text[a.end:b.start] for a, b in itertools.pairwise(tokens)]
+    broken = [False] + [line_break(text[a.end:b.start]) for a, b in itertools.pairwise(tokens)]
     options, listed = channel.options, channel.listed
     out: list[Proposal] = []
     # adjacent plain words one space apart, that the corpus saw together at most COMPOUND_RARE

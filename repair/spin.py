@@ -41,7 +41,7 @@ import functools
 import gc
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -62,13 +62,14 @@ from .changes import Candidate, Change
 from .data import lexicon_dir
 from .decide import DecisionModel, shipped_model
 from .lm import BOS, model
-from .tokens import Token, lm_form, tokenize
+from .tokens import Token, line_break, lm_form, tokenize
 
 __all__ = ["FEATURES", "GATE_FEATURES", "Scored", "default_channel", "features", "score_document", "suggest"]
 
 _SENTENCE_END = {".", "!", "?", "…", ":", ";"}
 _OPENERS = {'"', "“", "‘", "'", "(", "[", "«", "-", "–", "—"}
-_BLOCK_BREAK = re.compile(r"\n[ \t\r\f\v]*\n")
+# a line ends at LF, CRLF or a lone CR (old Mac files); a blank line between two lines ends a block
+_BLOCK_BREAK = re.compile(r"(?:\r\n|\r(?!\n)|\n)[ \t\f\v]*(?:\r\n|\r(?!\n)|\n)")
 BUNDLED_LEXICONS = ("spinbot.tsv", "tortured.tsv")
 RULE_THESAURUS = "spin.thesaurus"
 RULE_LEXICON = "spin.lexicon"
@@ -132,7 +133,7 @@ def _sentence_initial(tokens: list[Token], text: str, i: int) -> bool:
     k = i - 1
     while k >= 0 and tokens[k].text in _OPENERS:
         k -= 1
-    if k < 0 or "\n" in text[tokens[k].end:tokens[i].start]:
+    if k < 0 or line_break(text[tokens[k].end:tokens[i].start]):
         return True
     return tokens[k].text in _SENTENCE_END
 
@@ -631,7 +632,7 @@ def _unseen_pairs(text: str, tokens: list[Token], ids: list[int], block_of: list
     a, b, blk = [], [], []
     for k in range(len(tokens) - 1):
         if tokens[k].is_word and tokens[k + 1].is_word and ids[k] > 1 and ids[k + 1] > 1 \
-                and "\n" not in text[tokens[k].end:tokens[k + 1].start]:
+                and not line_break(text[tokens[k].end:tokens[k + 1].start]):
             a.append(ids[k])
             b.append(ids[k + 1])
             blk.append(block_of[k])
@@ -647,7 +648,7 @@ def _lines_and_blocks(text: str, tokens: list[Token]) -> tuple[list[int], list[i
     for k, t in enumerate(tokens):
         if k:
             gap = text[tokens[k - 1].end:t.start]
-            if "\n" in gap:
+            if line_break(gap):
                 line += 1
                 if _BLOCK_BREAK.search(gap):
                     block += 1
@@ -660,9 +661,73 @@ def _lines_and_blocks(text: str, tokens: list[Token]) -> tuple[list[int], list[i
 def suggest(text: str, decision: DecisionModel | None = None, channel: Channel | None = None, top: int = 5,
             floor: float = 0.01) -> tuple[list[Change], float]:
     """Best-first, non-overlapping spin suggestions with confidence >= ``floor``, and the text's
-    spin score."""
-    ev = score_document(text, decision, channel)
-    return decisions(ev, top, floor), spin_score(ev)
+    spin score.
+
+    A text of more than ``PIECE_WORDS`` words is scored a piece at a time (:func:`pieces`), so
+    that memory stays bounded whatever the size of the file: the evidence of every candidate of
+    every span is held only for the piece being scored. Each piece is its own document for the
+    evidence about the text as a whole (the document features and the gate), and the text's spin
+    score is the pieces' scores weighted by their words."""
+    cuts = pieces(text, PIECE_WORDS)
+    if len(cuts) <= 1:
+        ev = score_document(text, decision, channel)
+        return decisions(ev, top, floor), spin_score(ev)
+    changes: list[Change] = []
+    expected = words = 0.0
+    for start, end in cuts:
+        ev = score_document(text[start:end], decision, channel)
+        changes += [replace(c, start=c.start + start, end=c.end + start)
+                    for c in decisions(ev, top, floor)]
+        expected += spin_score(ev) * ev.n_words
+        words += ev.n_words
+        del ev
+    return changes, min(expected / max(words, 1.0), 1.0)
+
+
+PIECE_WORDS = 10_000  # words scored at once at most (about 350 MB of evidence at the peak; see pieces)
+_WORD = re.compile(r"\S+")
+_SENTENCE_STOP = re.compile(r"[.!?][\"'’”)\]]*[ \t]+")
+
+
+def pieces(text: str, limit: int = PIECE_WORDS) -> list[tuple[int, int]]:
+    """``text`` cut into consecutive ``(start, end)`` pieces of at most about ``limit`` words.
+
+    A piece ends at the last paragraph break (a blank line) in its second half; else at the last
+    line break there; else after the last sentence end there; else at the last space. Spans and
+    their context never cross a line break, so a cut at a paragraph or line break changes only
+    the evidence about the text as a whole, which each piece then gathers on its own."""
+    out: list[tuple[int, int]] = []
+    start, n = 0, len(text)
+    while start < n:
+        words = _WORD.finditer(text, start)
+        end = None
+        half = None
+        for k, m in enumerate(words, 1):
+            if k == (limit + 1) // 2:
+                half = m.end()
+            if k == limit:
+                end = m.end()
+                break
+        if end is None or end >= n or not _WORD.search(text, end):
+            out.append((start, n))
+            break
+        cut = None
+        for finder in (_BLOCK_BREAK, _LINE_BREAK, _SENTENCE_STOP, _SPACE):
+            last = None
+            for last in finder.finditer(text, half, end + 1):
+                pass
+            if last is not None:
+                cut = last.end()
+                break
+        if cut is None:  # one word of over half the piece: cut after the limit's word
+            cut = end
+        out.append((start, cut))
+        start = cut
+    return out
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_SPACE = re.compile(r"[ \t]+")
 
 
 def decisions(ev: Evidence, top: int = 5, floor: float = 0.01) -> list[Change]:

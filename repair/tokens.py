@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["Token", "tokenize", "lm_form", "TOKEN_RE"]
+__all__ = ["Token", "tokenize", "lm_form", "line_break", "TOKEN_RE"]
 
 # A word is letters (with inner apostrophes: don't, Korea’s); a number keeps its
 # inner separators (10,000 / 3.5); anything else that is not space is one token,
@@ -42,3 +42,8 @@ def lm_form(text: str) -> str:
 
 def tokenize(text: str) -> list[Token]:
     return [Token(m.group(), m.start(), m.end()) for m in TOKEN_RE.finditer(text)]
+
+
+def line_break(gap: str) -> bool:
+    """Does the text between two tokens end a line? LF, CRLF and a lone CR (old Mac files) each do."""
+    return "\n" in gap or "\r" in gap

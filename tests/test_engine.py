@@ -382,3 +382,75 @@ def test_selecting_spin_only_leaves_artifacts():
     assert repair.fix(text, select=("spin",)) == text
     assert repair.fix(text, select=("artifact.entity",)) == "Prices rose & fell.\n"
     assert repair.fix(text, ignore=("artifact",)) == text
+
+
+# ---------------------------------------------------------------- long texts, a piece at a time
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+from repair import spin  # noqa: E402
+
+_PIECE_TEXT = st.lists(st.sampled_from(["word", "two words.", "\n", "\n\n", "\r\n\r\n", "\r", " ", "  ", "x" * 7]),
+                       max_size=60).map("".join)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_PIECE_TEXT, st.integers(min_value=1, max_value=9))
+def test_pieces_cover_the_text_in_order_and_hold_at_most_the_limit(text, limit):
+    cuts = spin.pieces(text, limit)
+    if not text:
+        assert cuts == []
+        return
+    assert cuts[0][0] == 0 and cuts[-1][1] == len(text)
+    assert all(a < b for a, b in cuts) and all(cuts[k][1] == cuts[k + 1][0] for k in range(len(cuts) - 1))
+    assert all(len(text[a:b].split()) <= limit for a, b in cuts)
+
+
+def test_pieces_end_at_a_paragraph_break_then_a_line_break_then_a_sentence_end():
+    para = "one two three four.\n\nfive six seven eight nine.\nten eleven twelve"
+    assert [para[a:b] for a, b in spin.pieces(para, 8)][0] == "one two three four.\n\n"
+    lines = "one two three four.\nfive six seven. eight nine ten"
+    assert [lines[a:b] for a, b in spin.pieces(lines, 6)][0] == "one two three four.\n"
+    flat = "one two three four. five six seven eight"
+    assert [flat[a:b] for a, b in spin.pieces(flat, 6)][0] == "one two three four. "
+    early = "one. two three four five six seven eight"  # a sentence end in the first half is too early
+    assert [early[a:b] for a, b in spin.pieces(early, 6)][0] == "one. two three four five six "
+    assert [t[a:b] for t in ["a b c d e f g"] for a, b in spin.pieces(t, 4)] == ["a b c d ", "e f g"]
+
+
+def test_a_long_text_is_scored_a_piece_at_a_time(monkeypatch):
+    """Above PIECE_WORDS words, each piece is its own document: its suggestions (offsets in the
+    whole text) are those of the piece alone, and the spin score is the pieces' word-weighted one."""
+    paragraphs = [
+        "Ukrainian forces have captured an injured soldier who was despatched to help the warfare.",
+        "The troopers were issued faux papers, in line with the spy company, officials stated on Friday.",
+        "North Korea has despatched greater than 10,000 troopers to assist Russia, in line with Kyiv.",
+    ]
+    text = "\n\n".join(paragraphs) + "\n"
+    whole = spin.suggest(text, floor=0.0)
+    monkeypatch.setattr(spin, "PIECE_WORDS", 20)
+    cuts = spin.pieces(text, 20)
+    assert len(cuts) == 3
+    changes, score = spin.suggest(text, floor=0.0)
+    expected, words, spun = [], 0, 0.0
+    for a, b in cuts:
+        ev = spin.score_document(text[a:b])
+        expected += [(c.start + a, c.end + a, c.old, c.new, c.confidence) for c in spin.decisions(ev, floor=0.0)]
+        words += ev.n_words
+        spun += spin.spin_score(ev) * ev.n_words
+    assert [(c.start, c.end, c.old, c.new, c.confidence) for c in changes] == expected
+    assert all(text[c.start:c.end] == c.old for c in changes)
+    assert score == pytest.approx(spun / words)
+    assert changes != whole[0] or score != whole[1]  # the pieces really were scored apart
+    result = repair.fix_and_explain(text, min_confidence=0.3)
+    assert repair.revert_changes(result.text, result.changes) == text
+
+
+def test_a_lone_cr_ends_a_line_for_the_engine():
+    """Old Mac line ends: spans and their context stop at a lone CR as at LF and CRLF."""
+    lines = ["The soldier was believed to be the primary", "prisoner of warfare captured since December."]
+    by_end = {end: repair.fix_and_explain(end.join(lines) + end, min_confidence=0.0).changes
+              for end in ("\n", "\r\n", "\r")}
+    as_lf = [(c.old, c.new, round(c.confidence, 6)) for c in by_end["\n"]]
+    assert as_lf
+    for end in ("\r\n", "\r"):
+        assert [(c.old, c.new, round(c.confidence, 6)) for c in by_end[end]] == as_lf
