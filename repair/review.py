@@ -28,8 +28,9 @@ from .diffview import PLAIN, Style, inline
 from .render import LineIndex, line_end, line_start, quote, render_jsonl
 from .textio import InputError, read_file, same_path
 
-__all__ = ["Decision", "ReviewError", "ReviewState", "alternatives", "reviewable", "read_log", "context",
-           "show", "run", "key_reader", "KeyReader", "LineKeys", "TerminalKeys", "HELP", "render_log", "summary"]
+__all__ = ["Decision", "ReviewError", "ReviewState", "alternatives", "reviewable", "read_log", "recorded_path",
+           "context", "show", "run", "key_reader", "KeyReader", "LineKeys", "TerminalKeys", "HELP", "render_log",
+           "summary"]
 
 
 class ReviewError(ValueError):
@@ -179,9 +180,10 @@ def read_log(log_path: str, text: str, name: str, path: str | None = None) -> li
     """The changes for the file ``path`` (shown as ``name``; its content ``text``) in the change
     log at ``log_path`` (JSON or JSONL, as ``fix --log`` or ``check --format json|jsonl`` write
     it), checked to fit ``text`` (overlapping changes do not) and in text order whatever the
-    log's order.  A log naming several files (a folder's run) gives the changes of the one
-    that is ``path``, and is refused when it has none.  Raises InputError with one line when
-    it cannot be read, has none of the file's changes or does not fit."""
+    log's order.  A log naming several files (a folder's run) gives the changes recorded under
+    one of its paths, the one that is ``path`` (see :func:`recorded_path`), and is refused when
+    none is.  Raises InputError with one line when it cannot be read, has none of the file's
+    changes, cannot tell which of its paths is the file, or does not fit."""
     data = read_file(log_path)
     try:
         entries = log_entries(data)
@@ -189,16 +191,46 @@ def read_log(log_path: str, text: str, name: str, path: str | None = None) -> li
         raise InputError(f"{log_path}: not a change log: {exc}") from None
     named = {p for p, _ in entries if p is not None}
     if len(named) > 1:  # several files' changes: this file's only
-        entries = [(p, c) for p, c in entries
-                   if p is not None and (p == name or (path is not None and same_path(p, path)))]
-        if not entries:
-            raise InputError(f"{log_path}: holds the changes of {len(named)} other files, none of {name}")
+        try:
+            mine = recorded_path(named, name, path)
+        except LookupError as exc:
+            raise InputError(f"{log_path}: {exc}") from None
+        entries = [(p, c) for p, c in entries if p == mine]
     changes = sorted((c for _, c in entries), key=lambda c: (c.start, c.end))
     try:
         apply_changes(text, changes)
     except ChangeError as exc:
         raise InputError(f"{log_path}: does not fit {name}: {exc}") from None
     return changes
+
+
+def recorded_path(recorded: set[str], name: str, path: str | None = None) -> str:
+    """Which of a log's ``recorded`` paths is the file asked about (given as ``path``, shown as
+    ``name``): the one spelled as asked; else the one that is the same path once made absolute
+    and normalised ("./a.txt", "/home/me/a.txt"); else, only then, the one that is the same
+    file (a symlink to it, a hard link).  Entries of two recorded paths are never merged: two
+    folder entries may well be one file (a symlink beside its target), each with its own
+    changes.  A LookupError (its message one line) when none is, or when several are and
+    nothing tells them apart."""
+    if name in recorded:
+        return name
+    if path is None or path == "-":
+        raise LookupError(f"holds the changes of {len(recorded)} other files, none of {name}")
+    here = _absolute(path)
+    for kind, match in (("path", lambda p: _absolute(p) == here), ("file", lambda p: same_path(p, path))):
+        found = sorted(p for p in recorded if match(p))
+        if len(found) == 1:
+            return found[0]
+        if found:
+            listed = ", ".join(found[:-1]) + " and " + found[-1]
+            each = "both" if len(found) == 2 else "all"
+            raise LookupError(f"{listed} are {each} the {kind} {name}, each with its own changes; "
+                              f"name it as the log does (one of those paths)")
+    raise LookupError(f"holds the changes of {len(recorded)} other files, none of {name}")
+
+
+def _absolute(path: str) -> str:
+    return os.path.normcase(os.path.abspath(path))
 
 
 def context(text: str, change: Change, style: Style = PLAIN, width: int = 60) -> str:

@@ -13,8 +13,8 @@ from conftest import PACKAGE_ROOT, TESTS, run_module
 from repair.changes import Candidate, Change, apply_changes, changes_from_json, revert_changes
 from repair.diffview import PLAIN
 from repair.pipeline import DEFAULT_THRESHOLD
-from repair.review import (LineKeys, ReviewError, ReviewState, alternatives, context, reviewable, run,
-                           summary)
+from repair.review import (LineKeys, ReviewError, ReviewState, alternatives, context, recorded_path, reviewable,
+                           run, summary)
 
 TEXT = "The spy company said\nthe big company was big\ncaf\u00e9 company"
 
@@ -265,6 +265,71 @@ def test_command_log_of_other_files_only_is_refused(spun, tmp_path):
     err = r.stderr.decode()
     assert r.returncode == 2 and err.count("\n") == 1, err
     assert "holds the changes of 2 other files, none of" in err and r.stdout == b""
+
+
+def _symlinked_folder_run(tmp_path):
+    """``fix corp --out out --log run.jsonl`` over corp/a.txt and corp/link_in.txt -> a.txt: a
+    folder run follows the link, so the log records both paths, each with the same changes."""
+    corp = tmp_path / "corp"
+    corp.mkdir()
+    (corp / "a.txt").write_bytes(b"The spy company said\nthe company grew\n")
+    os.symlink("a.txt", corp / "link_in.txt")
+    r = run_module("fix", "corp", "--out", "out", "--log", "run.jsonl", fake=True, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    paths = [json.loads(line)["path"] for line in (tmp_path / "run.jsonl").read_text().splitlines()]
+    assert sorted(set(paths)) == ["corp/a.txt", "corp/link_in.txt"] and len(paths) == 4
+    return tmp_path / "run.jsonl"
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="needs symlinks")
+@pytest.mark.parametrize("asked", ["corp/a.txt", "corp/link_in.txt", "./corp/a.txt", "{abs}/corp/link_in.txt"])
+def test_command_log_of_a_folder_with_a_symlinked_file_gives_one_paths_changes(tmp_path, asked):
+    _symlinked_folder_run(tmp_path)
+    asked = asked.format(abs=tmp_path)
+    expected = "--- a/{0}\n+++ b/{0}\n@@ -1,1 +1,1 @@\nThe spy [-company-]{{+agency+}} said\n" \
+               "@@ -2,1 +2,1 @@\nthe [-company-]{{+agency+}} grew\n".format(asked.replace(os.sep, "/").lstrip("/"))
+    r = run_module("diff", asked, "--log", "run.jsonl", "--word", "--color", "never", no_engine=True, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr  # not "overlapping changes": one recorded path's entries only
+    assert r.stdout.decode() == expected
+    r = run_module("review", asked, "--log", "run.jsonl", "-o", "o.txt", input=b"y\nn\n", no_engine=True,
+                   cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "o.txt").read_text() == "The spy agency said\nthe company grew\n"
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="needs symlinks")
+@pytest.mark.parametrize("command", ["diff", "review", "report"])
+def test_command_log_whose_paths_are_one_file_asked_by_a_third_path_says_so(tmp_path, command):
+    _symlinked_folder_run(tmp_path)
+    os.symlink("corp/a.txt", tmp_path / "elsewhere.txt")  # neither recorded path, but the same file
+    extra = {"diff": [], "review": ["-o", "o.txt"], "report": ["--html", "r.html"]}[command]
+    r = run_module(command, "elsewhere.txt", "--log", "run.jsonl", *extra, no_engine=True, cwd=tmp_path)
+    err = r.stderr.decode()
+    assert r.returncode == 2 and err.count("\n") == 1, err
+    assert err == ("repair: error: run.jsonl: corp/a.txt and corp/link_in.txt are both the file elsewhere.txt, "
+                   "each with its own changes; name it as the log does (one of those paths)\n")
+    assert r.stdout == b"" and not (tmp_path / "o.txt").exists()
+
+
+def test_recorded_path_prefers_the_spelling_then_the_path_then_the_file(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.txt").write_text("x")
+    os.link(tmp_path / "a.txt", tmp_path / "hard.txt")  # the same file under another name
+    (tmp_path / "b.txt").write_text("x")
+    both = {"a.txt", "hard.txt", "b.txt"}
+    assert recorded_path(both, "hard.txt", "hard.txt") == "hard.txt"  # spelled as recorded: that one
+    assert recorded_path(both, "./a.txt", "./a.txt") == "a.txt"  # the same path once normalised
+    assert recorded_path(both, str(tmp_path / "b.txt"), str(tmp_path / "b.txt")) == "b.txt"
+    assert recorded_path({"a.txt", "b.txt"}, "./hard.txt", "./hard.txt") == "a.txt"  # the same file, only one
+    os.link(tmp_path / "a.txt", tmp_path / "hard2.txt")
+    with pytest.raises(LookupError, match=r"^a\.txt and hard\.txt are both the file hard2\.txt, each with its own"):
+        recorded_path(both, "hard2.txt", "hard2.txt")  # never merged, never picked at random
+    with pytest.raises(LookupError, match=r"^\./a\.txt and a\.txt are both the path sub/\.\./a\.txt"):
+        recorded_path({"a.txt", "./a.txt", "b.txt"}, "sub/../a.txt", "sub/../a.txt")
+    with pytest.raises(LookupError, match="^holds the changes of 3 other files, none of c.txt$"):
+        recorded_path(both, "c.txt", "c.txt")
+    with pytest.raises(LookupError, match="none of <stdin>"):
+        recorded_path(both, "<stdin>", "-")
 
 
 @pytest.mark.parametrize("args, fragment", [
