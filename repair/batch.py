@@ -46,6 +46,7 @@ from .textio import InputError, _umask, decode, read_bytes, write_bytes_atomic
 
 __all__ = ["DEFAULT_INCLUDE", "MANIFEST_NAME", "Settings", "Walk", "Job", "FileResult", "Manifest",
            "Summary", "JsonlLog", "walk", "matches", "fingerprint", "run", "fix_tree", "check_jobs", "out_dir_problem",
+           "log_problem",
            "progress", "file_hash"]
 
 DEFAULT_INCLUDE = ("*.txt", "*.text", "*.md", "*.markdown", "*.rst")
@@ -465,6 +466,40 @@ def out_dir_problem(root: str, out_dir: str) -> str | None:
     return None
 
 
+def log_problem(log: str, root: str, listing: Walk, *, out_dir: str | None = None, in_place: bool = False,
+                backup: bool = False) -> str | None:
+    """Why the run's change log cannot be written to ``log`` (None: it can): it would replace
+    a file the run reads or writes (an input, its output or backup copy, the manifest) and so
+    lose it, or be lost itself.  A log elsewhere in the input folder is fine."""
+    from .textio import writes_through
+
+    if writes_through(log):
+        return None  # written into (/dev/null, a pipe), never replacing anything
+
+    def ident(path: str):  # the file a write to path would land on: its inode, else its real path
+        try:
+            st = os.stat(path)
+            return st.st_dev, st.st_ino
+        except OSError:
+            return os.path.realpath(path)
+
+    target = ident(log)
+    named: list[tuple[str, str]] = []  # (path, what it is)
+    if out_dir is not None:
+        named.append((os.path.join(out_dir, MANIFEST_NAME), f"the manifest of {out_dir}"))
+    for rel in listing.files:
+        src = os.path.join(root, *rel.split("/"))
+        named.append((src, "an input file of this run"))
+        if out_dir is not None:
+            named.append((os.path.join(out_dir, *rel.split("/")), f"the output of {src}"))
+        elif in_place and backup:
+            named.append((src + ".bak", f"the backup copy of {src}"))
+    for path, what in named:
+        if ident(path) == target:
+            return f"--log {log}: is {what}; choose a file the run does not read or write"
+    return None
+
+
 def check_jobs(paths: Sequence[str], include: Sequence[str] = DEFAULT_INCLUDE, exclude: Sequence[str] = (),
                read_stdin: Callable[[], str] | None = None) -> tuple[list[Job], list[str]]:
     """The jobs of ``repair check PATH...`` and the walks' notes: a folder's files as
@@ -535,17 +570,20 @@ def fix_tree(root: str, settings: Settings, *, out_dir: str | None = None, in_pl
              backup: bool = False, include: Sequence[str] = DEFAULT_INCLUDE, exclude: Sequence[str] = (),
              workers: int = 1, force: bool = False, log: Callable[[FileResult], None] | None = None,
              on_failure: Callable[[str, str], None] | None = None,
-             show_progress: bool | None = None) -> Summary:
+             show_progress: bool | None = None, listing: Walk | None = None) -> Summary:
     """Repair every file :func:`walk` finds under ``root``: into the mirror tree ``out_dir``
     (resumable through its manifest), or in place (``backup``: keep ``FILE.bak`` copies).
 
     ``log`` receives each processed file's result (its changes for the change log),
     ``on_failure`` each failed file's path and reason, as they come.  Returns the
-    :class:`Summary`; notes (skipped symlinks) are in ``Summary.notes``."""
+    :class:`Summary`; notes (skipped symlinks) are in ``Summary.notes``.  ``listing``: the
+    :func:`walk` of ``root`` already made (to check the change log's path against it), else
+    it is walked here."""
     if (out_dir is None) == (not in_place):
         raise ValueError("give exactly one of out_dir and in_place")
     t0 = time.monotonic()
-    listing = walk(root, include, exclude, skip=[out_dir] if out_dir else [])
+    if listing is None:
+        listing = walk(root, include, exclude, skip=[out_dir] if out_dir else [])
     summary = Summary("fix", files=len(listing.files), notes=list(listing.notes))
     manifest = key = None
     jobs: list[Job] = []

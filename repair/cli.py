@@ -21,7 +21,8 @@ from typer.core import TyperGroup
 
 from . import __version__
 from .pipeline import DEFAULT_THRESHOLD, SPUN_SCORE, SPUN_THRESHOLD  # light: the engine loads only when a command runs
-from .textio import InputError, display_name, read_text, same_path, write_atomic, write_stdout
+from .textio import (InputError, display_name, overwrites, read_text, same_path, write_atomic, write_problem,
+                     write_stdout)
 
 __all__ = ["app", "main"]
 
@@ -198,6 +199,25 @@ def _write_file(path: str, text: str, **kw) -> None:
         raise CliError(f"{path}: cannot write: {exc.strerror or exc}") from None
 
 
+def _writable(*paths: Optional[str]) -> None:
+    """Refuse, before any of them is written, when a write to one of ``paths`` (None: not
+    written) is bound to fail: a command that writes two files writes both or neither."""
+    for p in paths:
+        problem = None if p is None else write_problem(p)
+        if problem:
+            raise CliError(f"{p}: cannot write: {problem}")
+
+
+def _refuse_overwrite(option: str, target: Optional[str], *others: tuple[str, Optional[str]]) -> None:
+    """Refuse ``option target`` when writing it would replace one of ``others``, (what, path)
+    pairs: an input (``-`` is standard input, no file) or another output of the command."""
+    if target is None or target == "-":
+        return
+    for what, other in others:
+        if other is not None and other != "-" and overwrites(target, other):
+            raise CliError(f"{option} {target}: is {what}")
+
+
 # --- configuration and folders (repair/config.py, repair/batch.py) ------------------------
 
 _RUN_MIN_CONFIDENCE = typer.Option(
@@ -263,12 +283,18 @@ def _fix_folder(root: str, s, *, out: Optional[str], in_place: bool, backup: boo
     problem = batch.out_dir_problem(root, out) if out is not None else None
     if problem:
         raise CliError(problem)
+    listing = batch.walk(root, s.include, s.exclude, skip=[out] if out else [])
+    if log is not None:  # before the log's temporary file exists: a refused log writes nothing
+        problem = batch.log_problem(log, root, listing, out_dir=out, in_place=in_place, backup=backup)
+        if problem:
+            raise CliError(problem)
+        _writable(log)
     try:
         with batch.JsonlLog(log, tool=PROG, version=__version__) as changes_log:
             summary = batch.fix_tree(root, batch.Settings(s.options), out_dir=out, in_place=in_place,
                                      backup=backup, include=s.include, exclude=s.exclude, workers=jobs,
                                      force=force, log=changes_log.add,
-                                     on_failure=lambda p, why: _error(f"{p}: {why}"))
+                                     on_failure=lambda p, why: _error(f"{p}: {why}"), listing=listing)
     except OSError as exc:
         raise CliError(f"{exc.filename or out}: cannot write: {exc.strerror or exc}") from None
     return _batch_end("fix", summary, quiet)
@@ -345,6 +371,8 @@ def fix(
                        "use --out OUT_DIR")
     if not folder and out is not None:
         raise CliError("--out OUT_DIR is for a folder; for one file use --output FILE")
+    if not folder:
+        _fix_file_targets(path, output, in_place, backup, log)
 
     s = _settings([path], config, isolated, min_confidence, lexicon, select, ignore, ignore_words,
                   include, exclude)
@@ -362,17 +390,31 @@ def fix(
 
         write_stdout(unified_diff(name, text, result.text))
         return
-    if log is not None:  # the log first: an in-place rewrite must never lose its way back
+    to_file = not in_place and output is not None and output != "-"
+    if log is not None and not to_file:  # the log first: an in-place rewrite must never lose its way back
         _write_file(log, _log_text(path, log, result, result.threshold))
     if in_place:
         if result.text != text:
             if backup:
                 _write_file(path + ".bak", text)
             _write_file(path, result.text)
-    elif output is not None and output != "-":
+    elif to_file:
         _write_file(output, result.text)
+        if log is not None:  # after the output: a log of an output that was never written would mislead
+            _write_file(log, _log_text(path, log, result, result.threshold))
     else:
         write_stdout(result.text)
+
+
+def _fix_file_targets(path: str, output: Optional[str], in_place: bool, backup: bool, log: Optional[str]) -> None:
+    """Refuse a single-file ``fix`` whose writes would land on its input or on each other, or
+    one of whose writes is bound to fail, before anything is read or written."""
+    bak = path + ".bak" if in_place and backup else None
+    if not in_place:
+        _refuse_overwrite("--output", output, ("the input file; use --in-place to rewrite it", path))
+    _refuse_overwrite("--log", log, ("the input file", path), ("the --output file", output),
+                      ("the --backup copy", bak))
+    _writable(log, bak, path if in_place else output if output != "-" else None)
 
 
 class Format(str, enum.Enum):
@@ -564,6 +606,7 @@ def eval_(
     from .render import json_text
 
     lexicons = _lexicons(lexicon)
+    _refuse_overwrite("--plot", plot, ("the input file", path))
     if plot is not None:
         try:
             ev.require_matplotlib()  # before the engine runs, not after
@@ -838,6 +881,11 @@ def review_(
         raise CliError(f"{target}: is the input file; use --in-place to rewrite it")
     if log_out is not None and same_path(log_out, path):
         raise CliError(f"--log-out {log_out}: is the input file")
+    if not in_place:
+        _refuse_overwrite("--output" if output is not None else "the output", target,
+                          ("the --log file it reads", log))
+    _refuse_overwrite("--log-out", log_out, ("the output file", target), ("the --log file it reads", log))
+    _writable(log_out, target)
     options = _settings([path], config, isolated, min_confidence, lexicon, select, ignore, ignore_words).options
     text = read_text(path)
     changes, threshold = _changes_of(path, text, log, floor, options)
@@ -954,6 +1002,8 @@ def report_(
         raise CliError("report needs file paths, not '-': apply finds the inputs by path")
     if any(same_path(html, p) for p in paths):
         raise CliError(f"--html {html}: is an input file")
+    _refuse_overwrite("--html", html, *(("a --log file it reads", p) for p in log))
+    _writable(html)
     options = _settings(paths, config, isolated, min_confidence, lexicon, select, ignore, ignore_words).options
     threshold = options.min_confidence
     if floor is None and not log:

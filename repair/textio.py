@@ -21,7 +21,8 @@ import tempfile
 from typing import BinaryIO
 
 __all__ = ["InputError", "STDIN_NAME", "display_name", "read_text", "read_file", "read_bytes", "decode",
-           "same_path", "write_atomic", "write_bytes_atomic", "writes_through", "write_stdout"]
+           "same_path", "overwrites", "write_problem", "write_atomic", "write_bytes_atomic", "writes_through",
+           "write_stdout"]
 
 STDIN_NAME = "<stdin>"
 
@@ -115,6 +116,35 @@ def same_path(a: str | os.PathLike, b: str | os.PathLike) -> bool:
         return os.path.samefile(a, b)
     except OSError:
         return os.path.realpath(a) == os.path.realpath(b)
+
+
+def overwrites(target: str | os.PathLike, other: str | os.PathLike) -> bool:
+    """Would writing ``target`` replace the file ``other``?  :func:`same_path`, except that a
+    target written into rather than replaced (:func:`writes_through`: ``/dev/null``, a pipe)
+    loses nothing of what was there."""
+    return same_path(target, other) and not writes_through(target)
+
+
+def write_problem(path: str | os.PathLike) -> str | None:
+    """Why writing ``path`` with :func:`write_bytes_atomic` is bound to fail (one phrase), or
+    None when it may well succeed: a check made before any of several files is written, so
+    that a doomed one stops the command before the others exist.  It cannot foresee every
+    failure (a full disk); the write itself still reports those."""
+    path = os.fspath(path)
+    if os.path.isdir(path):
+        return "is a directory"
+    if writes_through(path):
+        return None if os.access(path, os.W_OK) else "permission denied"
+    real = os.path.realpath(path)
+    folder = os.path.dirname(real) or "."
+    shown = os.path.dirname(path) or "."
+    if not os.path.exists(folder):
+        return f"folder {shown} does not exist"
+    if not os.path.isdir(folder):
+        return f"{shown} is not a folder"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return f"permission denied (cannot create files in {shown})"
+    return None
 
 
 def write_atomic(path: str | os.PathLike, text: str, *, mode: int | None = None) -> None:

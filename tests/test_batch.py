@@ -463,6 +463,47 @@ def test_cli_fix_folder_usage_errors(fake_engine_installed, tmp_path, args, frag
     assert sorted(os.listdir(tmp_path)) == ["in"] and os.listdir(root) == ["a.txt"]
 
 
+@pytest.mark.parametrize("args, log, fragment", [
+    (["--in-place"], "{root}/a.txt", "is an input file of this run"),
+    (["--in-place"], "{root}/sub/../a.txt", "is an input file of this run"),
+    (["--in-place"], "{root}/link.txt", "is an input file of this run"),  # a symlink to a.txt: same file
+    (["--in-place", "--backup"], "{root}/a.txt.bak", "is the backup copy of {root}/a.txt"),
+    (["--out", "{tmp}/o"], "{root}/a.txt", "is an input file of this run"),
+    (["--out", "{tmp}/o"], "{tmp}/o/a.txt", "is the output of {root}/a.txt"),
+    (["--out", "{tmp}/o"], "{tmp}/o/.repair-manifest.json", "is the manifest of {tmp}/o"),
+    (["--out", "{tmp}/o"], "{tmp}/o", "cannot write: is a directory"),
+    (["--out", "{tmp}/o"], "{tmp}/nodir/run.jsonl", "cannot write: folder {tmp}/nodir does not exist"),
+])
+def test_cli_fix_folder_refuses_a_log_over_the_runs_files(fake_engine_installed, tmp_path, args, log, fragment):
+    root = tmp_path / "in"
+    (root / "sub").mkdir(parents=True)
+    (root / "a.txt").write_bytes(b"the company\n")
+    (root / "link.txt").symlink_to(root / "a.txt")
+    (tmp_path / "o").mkdir()
+    (tmp_path / "o" / "a.txt").write_bytes(b"an earlier output\n")
+    before = tree_state(tmp_path)
+    fmt = dict(root=root, tmp=tmp_path)
+    r = invoke("fix", str(root), *[a.format(**fmt) for a in args], "--log", log.format(**fmt))
+    assert r.exit_code == 2
+    assert_one_error_line(r.stderr, fragment.format(**fmt))
+    assert tree_state(tmp_path) == before  # nothing written, no temporary file left
+
+
+def test_cli_fix_folder_log_inside_the_input_folder_is_fine(fake_engine_installed, tmp_path):
+    root = tmp_path / "in"
+    root.mkdir()
+    (root / "a.txt").write_bytes(b"the company\n")
+    log = root / "run.jsonl"  # not a file the run takes (*.jsonl is not included)
+    r = invoke("fix", str(root), "--in-place", "--log", str(log))
+    assert r.exit_code == 0, r.stderr
+    assert (root / "a.txt").read_bytes() == b"the agency\n"
+    assert [json.loads(line)["path"] for line in log.read_text().splitlines()] == [f"{root}/a.txt"]
+    # included by a glob, it becomes an input: refused rather than repaired and then overwritten
+    r = invoke("fix", str(root), "--in-place", "--include", "*", "--log", str(log))
+    assert r.exit_code == 2
+    assert_one_error_line(r.stderr, f"--log {log}: is an input file of this run")
+
+
 def test_cli_out_is_for_folders(fake_engine_installed, tmp_path):
     p = tmp_path / "a.txt"
     p.write_bytes(b"company")

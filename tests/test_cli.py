@@ -289,6 +289,113 @@ def test_min_confidence_applies_to_fix(fake_engine_installed, tmp_path):
     assert invoke("fix", str(p), "--min-confidence", "0.95").stdout == "a big company"
 
 
+# --- writes that would land on an input or on each other, writes bound to fail ------------
+
+@pytest.mark.parametrize("args, fragment", [
+    (["--log", "{spun}"], "--log {spun}: is the input file"),
+    (["--in-place", "--log", "{spun}"], "--log {spun}: is the input file"),
+    (["-o", "{tmp}/x.txt", "--log", "{tmp}/x.txt"], "--log {tmp}/x.txt: is the --output file"),
+    (["-o", "{tmp}/x.txt", "--log", "{tmp}/sub/../x.txt"], "is the --output file"),
+    (["-o", "{spun}"], "--output {spun}: is the input file; use --in-place to rewrite it"),
+    (["-o", "{tmp}/link.txt"], "is the input file"),  # a symlink to the input
+    (["--in-place", "--backup", "--log", "{spun}.bak"], "--log {spun}.bak: is the --backup copy"),
+])
+def test_fix_refuses_writes_over_its_input_or_each_other(fake_engine_installed, spun, tmp_path, args, fragment):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "link.txt").symlink_to(spun)
+    before = sorted(os.listdir(tmp_path))
+    args = [a.format(spun=spun, tmp=tmp_path) for a in args]
+    r = invoke("fix", str(spun), *args)
+    assert r.exit_code == 2 and r.stdout_bytes == b""
+    assert_one_error_line(r.stderr, fragment.format(spun=spun, tmp=tmp_path))
+    assert spun.read_bytes() == SPUN.encode()
+    assert sorted(os.listdir(tmp_path)) == before
+
+
+def test_fix_log_from_stdin_and_devices_are_not_collisions(fake_engine_installed, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    log = tmp_path / "log.json"
+    r = invoke("fix", "-", "--log", str(log), input=SPUN.encode())  # "-" is no file to collide with
+    assert r.exit_code == 0 and r.stdout_bytes == FIXED.encode()
+    assert json.loads(log.read_text())["path"] == "<stdin>"
+    if stat.S_ISCHR(os.stat(os.devnull).st_mode):  # written into, not replaced: nothing is lost
+        r = invoke("fix", "-", "-o", os.devnull, "--log", os.devnull, input=SPUN.encode())
+        assert r.exit_code == 0, r.stderr
+        assert stat.S_ISCHR(os.stat(os.devnull).st_mode)
+    assert sorted(os.listdir(tmp_path)) == ["log.json"]
+
+
+@pytest.mark.parametrize("bad", ["output", "log"])
+def test_fix_writes_nothing_when_one_write_is_doomed(fake_engine_installed, spun, tmp_path, bad):
+    out, log = tmp_path / "out.txt", tmp_path / "log.json"
+    doomed = tmp_path / "nodir" / "y.txt"
+    args = ["-o", str(doomed if bad == "output" else out), "--log", str(log if bad == "output" else doomed)]
+    r = invoke("fix", str(spun), *args)
+    assert r.exit_code == 2
+    assert_one_error_line(r.stderr, f"{doomed}: cannot write: folder {doomed.parent} does not exist")
+    assert sorted(os.listdir(tmp_path)) == ["spun.txt"]  # neither the output nor the log
+
+
+def test_fix_writes_the_log_after_the_output(fake_engine_installed, spun, tmp_path, monkeypatch):
+    # a failure the checks cannot foresee (a full disk): the output fails, so no log of it is left
+    from repair import textio
+
+    out, log = tmp_path / "out.txt", tmp_path / "log.json"
+    real = textio.write_bytes_atomic
+    failing = {str(out)}
+
+    def full_disk(path, data, **kw):
+        if os.fspath(path) in failing:
+            raise OSError(28, "No space left on device")
+        return real(path, data, **kw)
+
+    monkeypatch.setattr(textio, "write_bytes_atomic", full_disk)
+    r = invoke("fix", str(spun), "-o", str(out), "--log", str(log))
+    assert r.exit_code == 2
+    assert_one_error_line(r.stderr, f"{out}: cannot write: No space left on device")
+    assert not log.exists() and not out.exists()
+    failing = {str(spun)}  # in place, the log comes first: the way back exists before the rewrite
+    assert invoke("fix", str(spun), "-i", "--log", str(log)).exit_code == 2
+    assert log.exists() and spun.read_bytes() == SPUN.encode()
+
+
+def test_fix_log_into_a_folder_is_refused_up_front(fake_engine_installed, spun, tmp_path):
+    r = invoke("fix", str(spun), "-o", str(tmp_path / "out.txt"), "--log", str(tmp_path))
+    assert r.exit_code == 2
+    assert_one_error_line(r.stderr, f"{tmp_path}: cannot write: is a directory")
+    assert sorted(os.listdir(tmp_path)) == ["spun.txt"]
+
+
+@pytest.mark.parametrize("command, args, fragment", [
+    ("review", ["--log", "{log}", "-o", "{log}"], "--output {log}: is the --log file it reads"),
+    ("review", ["--log", "{log}", "--log-out", "{log}"], "--log-out {log}: is the --log file it reads"),
+    ("review", ["-o", "{tmp}/x.txt", "--log-out", "{tmp}/x.txt"], "--log-out {tmp}/x.txt: is the output file"),
+    ("review", ["--log-out", "{spun}.repaired"], "is the output file"),  # the default output
+    ("review", ["--log-out", "{tmp}/nodir/l.json"], "cannot write: folder {tmp}/nodir does not exist"),
+    ("report", ["--log", "{log}", "--html", "{log}"], "--html {log}: is a --log file it reads"),
+    ("report", ["--html", "{tmp}/nodir/r.html"], "cannot write: folder {tmp}/nodir does not exist"),
+])
+def test_review_and_report_refuse_writes_over_what_they_read(fake_engine_installed, spun, tmp_path,
+                                                              command, args, fragment):
+    log = tmp_path / "changes.json"
+    assert invoke("fix", str(spun), "-o", os.devnull, "--log", str(log)).exit_code == 0
+    before = {p: p.read_bytes() for p in tmp_path.iterdir()}
+    args = [a.format(spun=spun, tmp=tmp_path, log=log) for a in args]
+    r = invoke(command, str(spun), *args, input="q\n")
+    assert r.exit_code == 2
+    assert_one_error_line(r.stderr, fragment.format(spun=spun, tmp=tmp_path, log=log))
+    assert {p: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+def test_eval_plot_over_its_input_is_refused(tmp_path):
+    pairs = tmp_path / "pairs.jsonl"
+    pairs.write_text('{"original": "a", "spun": "b"}\n')
+    r = invoke("eval", str(pairs), "--plot", str(pairs))
+    assert r.exit_code == 2
+    assert_one_error_line(r.stderr, f"--plot {pairs}: is the input file")
+    assert pairs.read_text() == '{"original": "a", "spun": "b"}\n'
+
+
 # --- errors ----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("make,fragment", [
