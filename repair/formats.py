@@ -20,7 +20,7 @@
 =============== ===================================================================
 
 Lines and columns are 1-based; a line ends at a CRLF (once), a lone CR or an LF, as SARIF
-counts them (:data:`repair.render.LINE_END`); a column counts code points (a BOM is not one),
+counts them (:data:`repair.tokens.LINE_END`); a column counts code points (a BOM is not one),
 and an end column is the one just after the span.  A :class:`Report` takes one input at a
 time and returns what to print now; formats that make one document of all inputs (``json``,
 ``languagetool``, ``sarif``) print it at :meth:`Report.finish`.

@@ -36,7 +36,7 @@ _MARKER = re.compile(r"\brepair:[ \t]*ignore(-next-line)?(?![\w-])", re.IGNORECA
 def ignored_lines(text: str) -> list[tuple[int, int]]:
     """The ``[start, end)`` code-point spans of the lines whose changes are suppressed,
     sorted and merged.  A line runs from its first character through its line end (CRLF, a lone
-    CR or LF: :data:`repair.render.LINE_END`)."""
+    CR or LF: :data:`repair.tokens.LINE_END`)."""
     if "repair:" not in text.lower():  # the common case: one scan, no regex
         return []
     lines = LineIndex(text)

@@ -13,24 +13,17 @@ import re
 from typing import Sequence
 
 from .changes import Change
+from .tokens import LINE_END
 
-__all__ = ["LINE_END", "breaks_line", "line_start", "line_end", "LineIndex", "quote", "concise_line", "render_text",
+__all__ = ["LINE_END", "line_start", "line_end", "LineIndex", "quote", "concise_line", "render_text",
            "file_object", "render_json", "render_json_many", "render_jsonl", "json_line", "json_text", "unified_diff"]
 
 _BOM = "\ufeff"
 
 
-# The one definition of a line end, for every place that counts or splits lines: CRLF (once),
-# a lone CR (classic Mac OS) or LF -- as SARIF counts them, and as editors do.  U+2028,
-# U+2029, U+0085, vertical tab and form feed do not end a line (str.splitlines would end one
-# there; SARIF, diff and patch do not).
-LINE_END = re.compile(r"\r\n|\r|\n")
-_BREAK_CHAR = re.compile(r"[\r\n]")
-
-
-def breaks_line(s: str) -> bool:
-    """Does ``s`` hold a line end?  (A gap between two tokens does when it holds a CR or an LF.)"""
-    return "\n" in s or "\r" in s
+# Lines end at tokens.LINE_END (CRLF once, a lone CR, LF; no Unicode separator): these
+# helpers and LineIndex are how the renderers and the artifact rules find them.
+_BREAK_CHAR = re.compile(r"[\r\n]")  # the first character of every LINE_END
 
 
 def line_start(text: str, pos: int) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["Token", "tokenize", "lm_form", "line_break", "TOKEN_RE"]
+__all__ = ["Token", "tokenize", "lm_form", "line_break", "LINE_END", "TOKEN_RE"]
 
 # A word is letters (with inner apostrophes: don't, Korea’s); a number keeps its
 # inner separators (10,000 / 3.5); anything else that is not space is one token,
@@ -44,6 +44,15 @@ def tokenize(text: str) -> list[Token]:
     return [Token(m.group(), m.start(), m.end()) for m in TOKEN_RE.finditer(text)]
 
 
+# The one definition of a line end, for every place that counts or splits lines (the
+# renderers' line numbers, the artifact rules' lines, spans that stay on one line): CRLF
+# (once), a lone CR (classic Mac OS) or LF -- as SARIF counts them, and as editors do.
+# U+2028, U+2029, U+0085, vertical tab and form feed end no line (str.splitlines would end
+# one there; SARIF, diff and patch do not).
+LINE_END = re.compile(r"\r\n|\r|\n")
+
+
 def line_break(gap: str) -> bool:
-    """Does the text between two tokens end a line? LF, CRLF and a lone CR (old Mac files) each do."""
+    """Does the text between two tokens end a line? LF, CRLF and a lone CR (old Mac files) each do
+    (it holds a :data:`LINE_END`)."""
     return "\n" in gap or "\r" in gap

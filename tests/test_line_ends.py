@@ -1,5 +1,5 @@
 """Line ends: CRLF, a lone CR (classic Mac OS) and LF each end a line, once, wherever a line
-is counted or split (repair.render.LINE_END): reported locations, line-based artifact rules,
+is counted or split (repair.tokens.LINE_END): reported locations, line-based artifact rules,
 the ``full`` format, the review prompt, the word diff, the report page and inline ignores."""
 import re
 
@@ -15,6 +15,7 @@ from repair.formats import full_text, github_lines, languagetool_response, sarif
 from repair.ignores import filter_changes
 from repair.render import LineIndex, line_end, line_start, render_text, unified_diff
 from repair.report import view
+from repair.tokens import LINE_END, line_break
 from repair.review import ReviewState, context, show
 
 ENDS = {"lf": "\n", "crlf": "\r\n", "cr": "\r"}
@@ -49,6 +50,12 @@ def test_line_start_and_end_agree_with_the_line_index(text, data):
     assert line_start(text, pos) == start and col == pos - start + 1
     assert text[start:line_end(text, start)] == text[start:stop].rstrip("\r\n")
     assert line_end(text, pos) == line_end(text, start) or text[pos - 1:pos + 1] == "\r\n"
+
+
+@given(st.text(alphabet="a \r\n\u2028\x85\x0c", max_size=12))
+def test_the_engines_line_break_is_the_renderers_line_end(gap):
+    # spans stay on one line by tokens.line_break; locations are counted by LINE_END
+    assert line_break(gap) == bool(LINE_END.search(gap)) == (len(LineIndex(gap)) > 1)
 
 
 def test_line_index_counts_each_line_end_once_and_no_unicode_separator():
