@@ -62,7 +62,7 @@ from .changes import Candidate, Change
 from .data import lexicon_dir
 from .decide import DecisionModel, shipped_model
 from .lm import BOS, model
-from .tokens import Token, line_break, lm_form, tokenize
+from .tokens import LINE_END, Token, line_break, lm_form, tokenize
 
 __all__ = ["FEATURES", "GATE_FEATURES", "Scored", "default_channel", "features", "score_document", "suggest"]
 
@@ -712,7 +712,7 @@ def pieces(text: str, limit: int = PIECE_WORDS) -> list[tuple[int, int]]:
             out.append((start, n))
             break
         cut = None
-        for finder in (_BLOCK_BREAK, _LINE_BREAK, _SENTENCE_STOP, _SPACE):
+        for finder in (_BLOCK_BREAK, LINE_END, _SENTENCE_STOP, _SPACE):
             last = None
             for last in finder.finditer(text, half, end + 1):
                 pass
@@ -726,7 +726,6 @@ def pieces(text: str, limit: int = PIECE_WORDS) -> list[tuple[int, int]]:
     return out
 
 
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _SPACE = re.compile(r"[ \t]+")
 
 
