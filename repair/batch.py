@@ -51,7 +51,7 @@ __all__ = ["DEFAULT_INCLUDE", "MANIFEST_NAME", "Settings", "Walk", "Job", "FileR
 
 DEFAULT_INCLUDE = ("*.txt", "*.text", "*.md", "*.markdown", "*.rst")
 MANIFEST_NAME = ".repair-manifest.json"
-_MANIFEST_FORMAT = 1
+_MANIFEST_FORMAT = 2  # 2: each entry also holds the file's changes (a rerun's log keeps the skipped files)
 _SAVE_EVERY_S = 2.0  # the manifest is saved this often during a run (and at its end)
 # bytes of inputs read to check them against the manifest that are kept for their jobs (so they are
 # read once); beyond this, a job reads its file again, so a run over many changed files stays bounded
@@ -227,9 +227,19 @@ class Manifest:
         return stat.S_ISREG(st.st_mode) and (st.st_size, st.st_mtime_ns) == (entry.get("size"),
                                                                            entry.get("mtime_ns"))
 
+    def changes(self, rel: str) -> list[Change] | None:
+        """The changes recorded for ``rel`` (those of its up-to-date output), or None when the
+        entry holds none that can be read: the file is then redone rather than logged wrongly."""
+        entry = self.files.get(rel) or {}
+        try:
+            return [Change.from_dict(d) for d in entry["changes"]]
+        except (KeyError, TypeError, ValueError):
+            return None
+
     def record(self, rel: str, result: "FileResult", key: str) -> None:
         self.files[rel] = {"input": result.input_hash, "key": key, "output": result.output_hash,
-                           "size": result.output_size, "mtime_ns": result.output_mtime_ns}
+                           "size": result.output_size, "mtime_ns": result.output_mtime_ns,
+                           "changes": [c.to_dict() for c in result.changes]}
         self._dirty = True
 
     def forget(self, rel: str) -> None:
@@ -574,8 +584,11 @@ def fix_tree(root: str, settings: Settings, *, out_dir: str | None = None, in_pl
     """Repair every file :func:`walk` finds under ``root``: into the mirror tree ``out_dir``
     (resumable through its manifest), or in place (``backup``: keep ``FILE.bak`` copies).
 
-    ``log`` receives each processed file's result (its changes for the change log),
-    ``on_failure`` each failed file's path and reason, as they come.  Returns the
+    ``log`` receives each file's result, in the walk's order, for the change log: a file
+    repaired in this run as it comes, and one skipped as up to date with the changes the
+    manifest recorded for it (they are what a rerun would give: same input, same
+    fingerprint), so a rerun's log is as complete as the first run's.  ``on_failure``
+    receives each failed file's path and reason, as they come.  Returns the
     :class:`Summary`; notes (skipped symlinks) are in ``Summary.notes``.  ``listing``: the
     :func:`walk` of ``root`` already made (to check the change log's path against it), else
     it is walked here."""
@@ -587,16 +600,19 @@ def fix_tree(root: str, settings: Settings, *, out_dir: str | None = None, in_pl
     summary = Summary("fix", files=len(listing.files), notes=list(listing.notes))
     manifest = key = None
     jobs: list[Job] = []
+    order: list[int] = []  # each job's place in the listing
+    skipped: list[tuple[int, FileResult]] = []  # up-to-date files with their recorded changes, in order
     if in_place:
         for rel in listing.files:
             src = os.path.join(root, *rel.split("/"))
             jobs.append(Job(rel, src, src, in_place=True, backup=src + ".bak" if backup else None))
+        order = list(range(len(jobs)))
     else:
         assert out_dir is not None
         manifest = Manifest(out_dir)
         key = fingerprint(settings)
         held = 0
-        for rel in listing.files:
+        for i, rel in enumerate(listing.files):
             src = os.path.join(root, *rel.split("/"))
             dest = os.path.join(out_dir, *rel.split("/"))
             data = None
@@ -605,20 +621,37 @@ def fix_tree(root: str, settings: Settings, *, out_dir: str | None = None, in_pl
                     data = read_bytes(src)
                 except InputError as exc:
                     jobs.append(Job(rel, src, dest, error=exc.reason))
+                    order.append(i)
                     continue
                 if manifest.up_to_date(rel, file_hash(data), key, dest):
-                    summary.up_to_date += 1
-                    continue
+                    recorded = manifest.changes(rel) if log is not None else []
+                    if recorded is not None:
+                        summary.up_to_date += 1
+                        skipped.append((i, FileResult(rel, src, changes=recorded)))
+                        continue
                 if held + len(data) > _HOLD_BYTES:
                     data = None  # the job reads it again
                 else:
                     held += len(data)
             jobs.append(Job(rel, src, dest, data=data))
+            order.append(i)
+    pending = iter(skipped)
+    next_skipped = next(pending, None)
+
+    def log_skipped(before: int) -> None:
+        """Hand ``log`` the up-to-date files listed before place ``before``."""
+        nonlocal next_skipped
+        while next_skipped is not None and next_skipped[0] < before:
+            if log is not None:
+                log(next_skipped[1])
+            next_skipped = next(pending, None)
+
     last_save = time.monotonic()
     try:
         with progress(len(jobs), "repair fix", show_progress) as advance:
-            for r in run(jobs, settings, workers):
+            for place, r in zip(order, run(jobs, settings, workers)):
                 summary.add(r)
+                log_skipped(place)
                 if r.ok:
                     if log is not None:
                         log(r)
@@ -633,6 +666,7 @@ def fix_tree(root: str, settings: Settings, *, out_dir: str | None = None, in_pl
                 if manifest is not None and time.monotonic() - last_save > _SAVE_EVERY_S:
                     manifest.save()
                     last_save = time.monotonic()
+        log_skipped(len(listing.files))
     finally:
         if manifest is not None:
             manifest.save()

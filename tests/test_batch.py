@@ -352,6 +352,61 @@ def test_bytes_kept_for_jobs_are_bounded(counting_engine, tmp_path, monkeypatch)
     assert all((out / n).read_bytes() == b"the big agency\n" for n in ("a.txt", "b.txt", "c.txt"))
 
 
+def _log_lines(path) -> list[str]:
+    return path.read_text(encoding="utf-8").splitlines()
+
+
+def test_rerun_log_keeps_the_changes_of_skipped_files(counting_engine, tmp_path):
+    root, out, log = tmp_path / "in", tmp_path / "out", tmp_path / "run.jsonl"
+    root.mkdir()
+    for name, text in (("a.txt", "the company\n"), ("b.txt", "clean\n"), ("c.txt", "a big company\n")):
+        (root / name).write_bytes(text.encode())
+
+    def fix(*extra):
+        counting_engine.clear()
+        r = invoke("fix", str(root), "--out", str(out), "--log", str(log), *extra)
+        assert r.exit_code == 0, r.stderr
+        return r
+
+    fix()
+    first = _log_lines(log)
+    assert [json.loads(line)["path"] for line in first] == [f"{root}/a.txt", f"{root}/c.txt"]
+    # a full skip: nothing is repaired, and the log is the first run's, line for line
+    r = fix()
+    assert counting_engine == [] and "3 up to date" in r.stderr
+    assert _log_lines(log) == first
+    # a partial rerun: c.txt is redone, a.txt's entry comes from the manifest, in walk order
+    (root / "c.txt").write_bytes(b"one company, two company\n")
+    r = fix()
+    assert counting_engine == ["one company, two company\n"] and "2 up to date" in r.stderr
+    rows = [json.loads(line) for line in _log_lines(log)]
+    assert [r["path"] for r in rows] == [f"{root}/a.txt", f"{root}/c.txt", f"{root}/c.txt"]
+    assert _log_lines(log)[0] == first[0]
+    for name in ("a.txt", "c.txt"):  # the log still applies to every input, giving its output
+        mine = "\n".join(json.dumps(r) for r in rows if r["path"].endswith(name))
+        text = (root / name).read_text(encoding="utf-8")
+        assert apply_changes(text, changes_from_json(mine)).encode() == (out / name).read_bytes()
+
+
+def test_manifest_without_changes_means_redo_when_logging(counting_engine, tmp_path):
+    # an entry whose changes cannot be read (or a manifest of the format before them) is redone,
+    # never logged as having no changes
+    root, out = _fixed_then_changed(tmp_path, ["a.txt", "b.txt"], {})
+    manifest = json.loads((out / batch.MANIFEST_NAME).read_text())
+    assert manifest["files"]["a.txt"]["changes"][0]["new"] == "agency"
+    del manifest["files"]["a.txt"]["changes"]
+    (out / batch.MANIFEST_NAME).write_text(json.dumps(manifest))
+    logged = []
+    counting_engine.clear()
+    s = batch.fix_tree(str(root), batch.Settings(), out_dir=str(out), log=logged.append)
+    assert (s.processed, s.up_to_date) == (1, 1) and counting_engine == ["the company\n"]
+    assert [(r.rel, [c.new for c in r.changes]) for r in logged] == [("a.txt", ["agency"]), ("b.txt", ["agency"])]
+    manifest["format"] = 1  # the format before changes were kept: everything redone
+    (out / batch.MANIFEST_NAME).write_text(json.dumps(manifest))
+    s = batch.fix_tree(str(root), batch.Settings(), out_dir=str(out))
+    assert (s.processed, s.up_to_date) == (2, 0)
+
+
 def test_failed_file_is_retried(fake_engine_installed, tmp_path):
     root, out = tmp_path / "in", tmp_path / "out"
     root.mkdir()
