@@ -339,7 +339,7 @@ def _write(job: Job, data: bytes, out: bytes, res: FileResult) -> None:
         if out == data:
             return
         if job.backup is not None:
-            write_bytes_atomic(job.backup, data)
+            write_bytes_atomic(job.backup, data, like=job.src)  # as private as the original
         write_bytes_atomic(dest, out)
         res.written = True
         return

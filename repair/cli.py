@@ -396,7 +396,7 @@ def fix(
     if in_place:
         if result.text != text:
             if backup:
-                _write_file(path + ".bak", text)
+                _write_file(path + ".bak", text, like=path)  # as private as the original
             _write_file(path, result.text)
     elif to_file:
         _write_file(output, result.text)

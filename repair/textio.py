@@ -8,7 +8,8 @@
   pair readers (:mod:`repair.learn`) and the lexicon reader
   (:mod:`repair.lexicon`) read through :func:`read_file` too.
 * Files are replaced atomically (temporary file in the same directory, then
-  ``os.replace``), keeping the permission bits of the file they replace.  A device,
+  ``os.replace``), keeping the permission bits (and owner, where allowed) of the
+  file they replace.  A device,
   named pipe or socket (``/dev/null``, ``/dev/stdout`` on a pipe) is written into,
   never replaced.
 """
@@ -147,19 +148,26 @@ def write_problem(path: str | os.PathLike) -> str | None:
     return None
 
 
-def write_atomic(path: str | os.PathLike, text: str, *, mode: int | None = None) -> None:
+def write_atomic(path: str | os.PathLike, text: str, *, mode: int | None = None,
+                 like: str | os.PathLike | None = None) -> None:
     """Replace ``path`` with ``text`` encoded as UTF-8, atomically.
 
-    The permission bits of an existing target are kept (``mode`` overrides them);
-    a new file gets the usual ``0o666 & ~umask``.  A symlink is followed, so the
+    The permission bits of an existing target are kept (``mode`` overrides them),
+    and so are its owner and group where we may set them (root may; anyone may set
+    a group they belong to): the replacement is a new file, made by whoever runs us,
+    so without this an in-place rewrite as root would hand the file to root.  A new
+    file gets the usual ``0o666 & ~umask``; with ``like``, it takes the bits and the
+    owner of that file instead (a backup copy is as private as its original).  A symlink is followed, so the
     file it points to is replaced and the link stays.  On any failure the
     temporary file is removed and the target is left as it was.  A device or named
-    pipe is written into instead (see :func:`write_bytes_atomic`).
+    pipe is written into instead (see :func:`write_bytes_atomic`).  Hard links to the
+    target are not updated: they keep the old contents.
     """
-    write_bytes_atomic(path, text.encode("utf-8"), mode=mode)
+    write_bytes_atomic(path, text.encode("utf-8"), mode=mode, like=like)
 
 
-def write_bytes_atomic(path: str | os.PathLike, data: bytes, *, mode: int | None = None) -> None:
+def write_bytes_atomic(path: str | os.PathLike, data: bytes, *, mode: int | None = None,
+                       like: str | os.PathLike | None = None) -> None:
     """Replace the regular file ``path`` with ``data`` atomically, or write into a special file.
 
     A regular file (or a path that does not exist yet) is replaced through a temporary
@@ -177,11 +185,12 @@ def write_bytes_atomic(path: str | os.PathLike, data: bytes, *, mode: int | None
         return
     if os.path.islink(path):
         path = os.path.realpath(path)
+    try:
+        model = os.stat(like if like is not None else path)  # whose bits and owner the file gets
+    except FileNotFoundError:
+        model = None
     if mode is None:
-        try:
-            mode = stat.S_IMODE(os.stat(path).st_mode)
-        except FileNotFoundError:
-            mode = 0o666 & ~_umask()
+        mode = stat.S_IMODE(model.st_mode) if model is not None else 0o666 & ~_umask()
     directory = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
     try:
@@ -189,6 +198,8 @@ def write_bytes_atomic(path: str | os.PathLike, data: bytes, *, mode: int | None
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
+            if model is not None:
+                _keep_owner(f.fileno(), model)  # before chmod: a chown may clear set-id bits
         os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
@@ -197,6 +208,23 @@ def write_bytes_atomic(path: str | os.PathLike, data: bytes, *, mode: int | None
         except OSError:
             pass
         raise
+
+
+def _keep_owner(fd: int, model: os.stat_result) -> None:
+    """Give the open file ``fd`` the owner and group of ``model``, as far as we are allowed:
+    root may set both; others may set a group they belong to; otherwise it stays ours."""
+    if not hasattr(os, "fchown"):
+        return
+    mine = os.fstat(fd)
+    if (mine.st_uid, mine.st_gid) == (model.st_uid, model.st_gid):
+        return
+    try:
+        os.fchown(fd, model.st_uid, model.st_gid)
+    except PermissionError:
+        try:
+            os.fchown(fd, -1, model.st_gid)
+        except PermissionError:
+            pass
 
 
 def writes_through(path: str | os.PathLike) -> bool:

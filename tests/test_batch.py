@@ -250,6 +250,29 @@ def test_in_place_with_backup(fake_engine_installed, tmp_path):
     assert sorted(os.listdir(root)) == ["clean.txt", "spun.txt", "spun.txt.bak"]
 
 
+def test_in_place_backup_keeps_mode_and_owner(fake_engine_installed, tmp_path):
+    root = tmp_path / "in"
+    root.mkdir()
+    src = root / "spun.txt"
+    src.write_bytes(SPUN.encode())
+    src.chmod(0o600)
+    as_root = hasattr(os, "geteuid") and os.geteuid() == 0
+    if as_root:
+        os.chown(src, 12345, 23456)
+    old = os.umask(0o022)
+    try:
+        r = invoke("fix", str(root), "--in-place", "--backup")
+    finally:
+        os.umask(old)
+    assert r.exit_code == 0, r.stderr
+    bak = root / "spun.txt.bak"
+    assert bak.read_bytes() == SPUN.encode() and src.read_bytes() == FIXED.encode()
+    for p in (src, bak):
+        assert stat.S_IMODE(p.stat().st_mode) == 0o600
+        if as_root:  # the owner part needs root to set another user
+            assert (p.stat().st_uid, p.stat().st_gid) == (12345, 23456)
+
+
 # --- resuming ---------------------------------------------------------------------------------
 
 @pytest.fixture

@@ -184,6 +184,63 @@ def test_write_atomic_preserves_mode(tmp_path):
     assert stat.S_IMODE(p.stat().st_mode) == 0o755
 
 
+def test_write_atomic_like_gives_a_new_file_the_models_bits(tmp_path):
+    original = tmp_path / "secret.txt"
+    original.write_text("private")
+    original.chmod(0o600)
+    old = os.umask(0o022)
+    try:
+        write_atomic(tmp_path / "secret.txt.bak", "private", like=original)
+        (tmp_path / "stale.bak").write_text("old")
+        (tmp_path / "stale.bak").chmod(0o644)
+        write_atomic(tmp_path / "stale.bak", "private", like=original)  # like wins over the old copy
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "secret.txt.bak").stat().st_mode) == 0o600
+    assert stat.S_IMODE((tmp_path / "stale.bak").stat().st_mode) == 0o600
+
+
+requires_root = pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0,
+                                   reason="setting another user as owner needs root")
+
+
+@requires_root
+def test_write_atomic_keeps_owner_and_group(tmp_path):
+    p = tmp_path / "theirs.txt"
+    p.write_text("old")
+    os.chown(p, 12345, 23456)
+    p.chmod(0o640)
+    write_atomic(p, "new")
+    st = p.stat()
+    assert (st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode)) == (12345, 23456, 0o640)
+    write_atomic(tmp_path / "theirs.bak", "old", like=p)
+    st = (tmp_path / "theirs.bak").stat()
+    assert (st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode)) == (12345, 23456, 0o640)
+    write_atomic(tmp_path / "mine.txt", "x")  # a new file without a model stays ours
+    assert (tmp_path / "mine.txt").stat().st_uid == 0
+
+
+def test_write_atomic_owner_is_best_effort(tmp_path, monkeypatch):
+    # not allowed to give the file away: the write still succeeds (and tries the group alone)
+    calls = []
+
+    def fchown(fd, uid, gid):
+        calls.append((uid, gid))
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(textio.os, "fchown", fchown)
+    p = tmp_path / "x.txt"
+    p.write_text("old")
+    mine = p.stat()
+    model = os.stat_result((mine.st_mode, 0, 0, 0, mine.st_uid + 1, mine.st_gid + 1, 0, 0, 0, 0))
+    real_stat = textio.os.stat
+    monkeypatch.setattr(textio.os, "stat", lambda path, *a, **k: model if os.fspath(path) == str(p)
+                        else real_stat(path, *a, **k))
+    write_atomic(p, "new")
+    assert p.read_text() == "new"
+    assert calls == [(mine.st_uid + 1, mine.st_gid + 1), (-1, mine.st_gid + 1)]
+
+
 def test_write_atomic_new_file_follows_umask(tmp_path):
     old = os.umask(0o027)
     try:
