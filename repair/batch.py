@@ -21,7 +21,8 @@ each piece is usable without the command line:
 * :func:`fix_tree` puts them together for ``repair fix DIR``; :class:`Summary` holds the
   figures printed at the end.
 
-Writes are atomic (temporary file and ``os.replace``) and stay inside the output folder;
+Writes are atomic (temporary file and ``os.replace``) and stay inside the output folder (an
+output that is a symlink, or whose folder is one leading out of it, is a failed file);
 inputs are only rewritten in place when asked (``in_place``, with ``backup`` copies).
 Bytes outside the edits (BOM, CRLF, a missing final newline) are kept, as for one file.
 """
@@ -271,6 +272,7 @@ class Job:
     data: bytes | None = None  # the input's bytes, already read (to hash them for the manifest)
     error: str = ""  # the input could not even be read by the parent: report this reason
     explicit: bool = False  # named on the command line, not found by walking a folder
+    out_dir: str | None = None  # the output folder dest must stay in (its folders may be symlinks)
 
 
 @dataclass
@@ -343,7 +345,11 @@ def _write(job: Job, data: bytes, out: bytes, res: FileResult) -> None:
         write_bytes_atomic(dest, out)
         res.written = True
         return
-    os.makedirs(os.path.dirname(dest) or ".", exist_ok=True)
+    parent = os.path.dirname(dest) or "."
+    if job.out_dir is not None and not _inside(os.path.realpath(parent), os.path.realpath(job.out_dir)):
+        # checked before makedirs, which would make folders wherever a symlinked folder points
+        raise OSError(0, f"its folder leads out of {job.out_dir} through a symlink; not following it", dest)
+    os.makedirs(parent, exist_ok=True)
     if os.path.islink(dest):
         raise OSError(0, "is a symlink; not following it out of the output folder", dest)
     write_bytes_atomic(dest, out)
@@ -633,7 +639,7 @@ def fix_tree(root: str, settings: Settings, *, out_dir: str | None = None, in_pl
                     data = None  # the job reads it again
                 else:
                     held += len(data)
-            jobs.append(Job(rel, src, dest, data=data))
+            jobs.append(Job(rel, src, dest, data=data, out_dir=out_dir))
             order.append(i)
     pending = iter(skipped)
     next_skipped = next(pending, None)

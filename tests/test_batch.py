@@ -222,6 +222,32 @@ def test_output_symlink_is_not_followed(fake_engine_installed, tmp_path):
     assert len(failures) == 1 and "symlink" in failures[0]
 
 
+def test_symlinked_folder_inside_the_out_dir_is_not_followed(fake_engine_installed, tmp_path):
+    root, out, elsewhere = tmp_path / "in", tmp_path / "out", tmp_path / "elsewhere"
+    for folder in (root / "sub" / "deep", root / "ok", out, elsewhere):
+        folder.mkdir(parents=True)
+    for rel in ("sub/a.txt", "sub/deep/b.txt", "ok/c.txt"):
+        (root / rel).write_bytes(b"the company\n")
+    (out / "sub").symlink_to(elsewhere, target_is_directory=True)
+    r = invoke("fix", str(root), "--out", str(out))
+    assert r.exit_code == 1  # those two files failed, the other went on
+    errors = [line for line in r.stderr.splitlines() if line.startswith("repair: error:")]
+    assert errors == [f"repair: error: {root}/sub/a.txt: cannot write {out}/sub/a.txt: its folder leads out of "
+                      f"{out} through a symlink; not following it",
+                      f"repair: error: {root}/sub/deep/b.txt: cannot write {out}/sub/deep/b.txt: its folder "
+                      f"leads out of {out} through a symlink; not following it"]
+    assert os.listdir(elsewhere) == []  # no file and no folder made through the link
+    assert (out / "ok" / "c.txt").read_bytes() == b"the agency\n"
+    assert "1 repaired" in r.stderr and "2 failed" in r.stderr
+    # a symlink inside the output folder pointing inside it is fine
+    (out / "sub").unlink()
+    (out / "real").mkdir()
+    (out / "sub").symlink_to(out / "real", target_is_directory=True)
+    r = invoke("fix", str(root), "--out", str(out))
+    assert r.exit_code == 0, r.stderr
+    assert (out / "real" / "deep" / "b.txt").read_bytes() == b"the agency\n"
+
+
 def test_out_dir_problems(tmp_path):
     root = tmp_path / "in"
     (root / "sub").mkdir(parents=True)
