@@ -97,24 +97,42 @@ def _find(start: str | os.PathLike) -> tuple[Path, dict | None] | None:
 
 
 def _read_toml(path: Path) -> dict:
+    """The parsed TOML of ``path``; ConfigError (one line naming it) when it cannot be read, is
+    not UTF-8 (with the byte offset, as for inputs), starts with a byte-order mark (which TOML
+    does not allow, and which tomllib would report only as an error at line 1, column 1) or is
+    not valid TOML."""
     try:
         with open(path, "rb") as f:
-            return tomllib.load(f)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+            data = f.read()
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if data.startswith(b"\xef\xbb\xbf"):
+        raise ConfigError(f"{path}: starts with a UTF-8 byte-order mark, which TOML does not allow; "
+                          "save it as UTF-8 without BOM")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: invalid UTF-8 at byte offset {exc.start}") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
 
 
 def load(path: str | os.PathLike) -> Config:
-    """Read one configuration file: ``[tool.repair]`` of a ``pyproject.toml``, the top-level
-    keys of any other file."""
+    """Read one configuration file: ``[tool.repair]`` of a ``pyproject.toml`` (a ConfigError when
+    it has none), the top-level keys of any other file."""
     p = Path(path)
     if p.is_dir():
         raise ConfigError(f"{p}: is a directory, not a configuration file")
     if not p.exists():
         raise ConfigError(f"{p}: no such file")
-    return _config(p, _read_toml(p))
+    data = _read_toml(p)
+    if p.name == "pyproject.toml" and not (isinstance(data.get("tool"), dict) and "repair" in data["tool"]):
+        # named on purpose (--config), a file without the table is a mistake, not "no settings";
+        # found by walking up, such a pyproject.toml is passed over (see _find)
+        raise ConfigError(f"{p}: has no [tool.repair] table")
+    return _config(p, data)
 
 
 def _config(p: Path, data: dict) -> Config:

@@ -43,13 +43,13 @@ def test_discovery_parses_each_file_once(tmp_path, monkeypatch):
     write(tmp_path / "a" / "pyproject.toml", "[tool.repair]\nmin-confidence = 0.7\n")
     write(deep / "pyproject.toml", "[project]\nname = 'x'\n")  # no [tool.repair]: parsed, passed over
     parsed = []
-    real_load = cf.tomllib.load
+    real_read = cf._read_toml
 
-    def load(f):
-        parsed.append(os.path.relpath(f.name, tmp_path))
-        return real_load(f)
+    def read(path):
+        parsed.append(os.path.relpath(path, tmp_path))
+        return real_read(path)
 
-    monkeypatch.setattr(cf.tomllib, "load", load)
+    monkeypatch.setattr(cf, "_read_toml", read)
     assert cf.discover(deep / "x.txt").min_confidence == 0.7
     assert parsed == [os.path.join("a", "b", "pyproject.toml"), os.path.join("a", "pyproject.toml")]
     write(tmp_path / "a" / "pyproject.toml", "[tool.repair]\nmin-confidence = 7\n")
@@ -58,6 +58,45 @@ def test_discovery_parses_each_file_once(tmp_path, monkeypatch):
     write(tmp_path / "a" / "pyproject.toml", "[tool.repair\n")
     with pytest.raises(cf.ConfigError, match="invalid TOML"):
         cf.discover(deep)  # an unparsable pyproject.toml is reported, not passed over
+
+
+@pytest.mark.parametrize("name", ["repair.toml", ".repair.toml", "pyproject.toml"])
+def test_invalid_utf8_config_names_file_and_byte_offset(tmp_path, name):
+    head = b"[tool.repair]\n" if name == "pyproject.toml" else b""
+    p = tmp_path / name
+    p.write_bytes(head + b"# caf\xe9\nmin-confidence = 0.7\n")
+    offset = len(head) + 5
+    for find in (cf.load, cf.discover):  # named with --config, or found by walking up
+        with pytest.raises(cf.ConfigError) as exc:
+            find(p if find is cf.load else tmp_path)
+        assert str(exc.value) == f"{p}: invalid UTF-8 at byte offset {offset}"
+    r = invoke("fix", str(write(tmp_path / "a.txt", "the company\n")))  # through the CLI: exit 2, one line
+    assert r.exit_code == 2
+    assert_one_error_line(r.stderr, f"{p}: invalid UTF-8 at byte offset {offset}")
+
+
+def test_config_with_a_byte_order_mark_says_so(tmp_path):
+    p = tmp_path / "repair.toml"
+    p.write_bytes(b"\xef\xbb\xbfmin-confidence = 0.7\n")
+    with pytest.raises(cf.ConfigError) as exc:
+        cf.load(p)
+    assert str(exc.value) == (f"{p}: starts with a UTF-8 byte-order mark, which TOML does not allow; "
+                              "save it as UTF-8 without BOM")
+
+
+def test_explicit_pyproject_without_tool_repair_is_an_error(fake_engine_installed, tmp_path):
+    p = write(tmp_path / "pyproject.toml", "[project]\nname = 'x'\n")
+    with pytest.raises(cf.ConfigError) as exc:
+        cf.load(p)
+    assert str(exc.value) == f"{p}: has no [tool.repair] table"
+    a = write(tmp_path / "a.txt", "the company\n")
+    r = invoke("fix", str(a), "--config", str(p))
+    assert r.exit_code == 2
+    assert_one_error_line(r.stderr, f"{p}: has no [tool.repair] table")
+    assert cf.discover(tmp_path).path is None or not cf.discover(tmp_path).path.startswith(str(tmp_path))
+    assert invoke("fix", str(a)).exit_code == 0  # found by walking up: passed over, as before
+    write(p, "[project]\nname = 'x'\n[tool.repair]\n")  # an empty table is a configuration
+    assert cf.load(p).path == str(p)
 
 
 def test_load_resolves_paths_against_the_config_folder(tmp_path):
