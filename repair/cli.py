@@ -156,7 +156,8 @@ _SELECT = typer.Option(
          "artifact.space, all). Default: the rules on by default (see `repair rules`).")
 _IGNORE = typer.Option(
     None, "--ignore", metavar="RULES",
-    help="Leave these rules out: ids or prefixes, comma-separated or repeated.")
+    help="Leave these rules out: ids or prefixes, comma-separated or repeated. An empty value "
+         "changes nothing (an empty --select is an error).")
 
 
 def _split(values: Optional[List[str]]) -> tuple[str, ...] | None:

@@ -159,6 +159,9 @@ def _config(p: Path, data: dict) -> Config:
     for key in ("select", "ignore", "include", "exclude"):
         if key in table:
             values[key] = _strings(table[key], key, where, split_commas=key in ("select", "ignore"))
+    if values.get("select") == ():  # would run no rule at all: surely not meant
+        raise ConfigError(f"{where}: select: the selection is empty (give rule ids or prefixes, or \"all\"; "
+                          "see `repair rules`)")
     if "lexicons" in table:
         values["lexicons"] = tuple(str(base / s) for s in _strings(table["lexicons"], "lexicons", where))
     if "ignore-words" in table:
@@ -204,6 +207,9 @@ def resolve(cfg: Config, *, min_confidence: float | None = None, select: tuple[s
             exclude: tuple[str, ...] | None = None) -> Resolved:
     """Merge command-line values (None or empty: not given) over ``cfg``.
 
+    An empty ``select`` is the exception: a selection of no rule would check nothing, so it
+    is a ConfigError (an empty ``ignore``, ``include`` or ``exclude`` is just not given).
+
     Every value given on the command line replaces the configuration's.  Rules are checked
     here (an unknown one is a :class:`ConfigError` naming the file it came from) and the
     ignore-word list is read; lexicon files are left to the caller to check."""
@@ -212,12 +218,15 @@ def resolve(cfg: Config, *, min_confidence: float | None = None, select: tuple[s
     from .textio import InputError
 
     where = f"{cfg.path}: " if cfg.path else ""
+    if select is not None and not select:  # `--select "$RULES"` with RULES empty: checking nothing is no success
+        raise ConfigError("--select: the selection is empty (give rule ids or prefixes, or 'all'; "
+                          "see `repair rules`)")
     sel = select if select is not None else cfg.select
-    ign = ignore if ignore is not None else (cfg.ignore or ())
+    ign = ignore if ignore else (cfg.ignore or ())
     try:
         selected_rules(sel, ign)
     except ValueError as exc:
-        from_config = (select is None and cfg.select is not None) or (ignore is None and cfg.ignore)
+        from_config = (select is None and cfg.select is not None) or (not ignore and cfg.ignore)
         raise ConfigError(f"{where if from_config else ''}{exc}") from None
     words_path = ignore_words if ignore_words is not None else cfg.ignore_words
     words: frozenset[str] = frozenset()

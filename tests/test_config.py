@@ -184,6 +184,39 @@ def test_cli_rules_from_config(tmp_path):
     assert_one_error_line(r.stderr, "repair.toml: unknown rule 'artifact.nope'")
 
 
+@pytest.mark.parametrize("value", ["", ",", " , "])
+@pytest.mark.parametrize("command", ["fix", "check"])
+def test_cli_empty_select_is_an_error(fake_engine_installed, tmp_path, command, value):
+    a = write(tmp_path / "a.txt", "the company\n")
+    r = invoke(command, str(a), "--select", value)
+    assert r.exit_code == 2 and r.stdout == ""
+    assert_one_error_line(r.stderr, "--select: the selection is empty")
+    assert a.read_text() == "the company\n"
+
+
+@pytest.mark.parametrize("value", ["[]", '[""]', '","'])
+def test_config_empty_select_is_an_error(tmp_path, value):
+    p = write(tmp_path / "repair.toml", f"select = {value}\n")
+    with pytest.raises(cf.ConfigError) as exc:
+        cf.load(p)
+    assert str(exc.value).startswith(f"{p}: select: the selection is empty")
+
+
+def test_cli_empty_ignore_changes_nothing(tmp_path):
+    scraped = write(tmp_path / "page.txt", SCRAPED)
+    args = ["check", str(scraped), "--format", "jsonl", "--select", "artifact"]
+    rules = lambda r: sorted({json.loads(line)["rule"] for line in r.stdout.splitlines()})  # noqa: E731
+    plain = invoke(*args)
+    assert plain.exit_code == 1 and "artifact.entity" in rules(plain)
+    for empty in ("", ","):  # as if --ignore were not given
+        r = invoke(*args, "--ignore", empty)
+        assert (r.exit_code, rules(r)) == (1, rules(plain))
+    # and so the configuration's ignore still applies, as with include and exclude
+    write(tmp_path / "repair.toml", 'ignore = ["artifact.entity"]\n')
+    r = invoke(*args, "--ignore", "")
+    assert r.exit_code == 1 and "artifact.entity" not in rules(r) and rules(r)
+
+
 def test_cli_lexicons_and_ignore_words_from_config(monkeypatch, tmp_path):
     import repair.pipeline
 
