@@ -238,7 +238,8 @@ _INCLUDE = typer.Option(None, "--include", metavar="GLOB",
                              "*.markdown *.rst).")
 _EXCLUDE = typer.Option(None, "--exclude", metavar="GLOB",
                         help="In a folder: files and folders to leave out (repeatable).")
-_JOBS = typer.Option(1, "--jobs", "-j", min=1, metavar="N", help="In a folder: N worker processes.")
+_JOBS = typer.Option(None, "--jobs", "-j", min=1, metavar="N",
+                     help="In a folder (or several files for check): N worker processes (default 1).")
 _QUIET = typer.Option(False, "--quiet", "-q", help="In a folder: no notes or summary on standard error.")
 
 
@@ -273,7 +274,7 @@ def _batch_end(command: str, summary, quiet: bool) -> int:
 
 
 def _fix_folder(root: str, s, *, out: Optional[str], in_place: bool, backup: bool, log: Optional[str],
-                jobs: int, force: bool, quiet: bool) -> int:
+                jobs: Optional[int], force: bool, quiet: bool) -> int:
     from . import batch
 
     if out is None and not in_place:
@@ -293,7 +294,7 @@ def _fix_folder(root: str, s, *, out: Optional[str], in_place: bool, backup: boo
     try:
         with batch.JsonlLog(log, tool=PROG, version=__version__) as changes_log:
             summary = batch.fix_tree(root, batch.Settings(s.options), out_dir=out, in_place=in_place,
-                                     backup=backup, include=s.include, exclude=s.exclude, workers=jobs,
+                                     backup=backup, include=s.include, exclude=s.exclude, workers=jobs or 1,
                                      force=force, log=changes_log.add,
                                      on_failure=lambda p, why: _error(f"{p}: {why}"), listing=listing)
     except OSError as exc:
@@ -328,7 +329,7 @@ def fix(
                                            "A rerun skips the files that are up to date."),
     include: Optional[List[str]] = _INCLUDE,
     exclude: Optional[List[str]] = _EXCLUDE,
-    jobs: int = _JOBS,
+    jobs: Optional[int] = _JOBS,
     force: bool = typer.Option(False, "--force", help="With --out: redo every file, up to date or not."),
     config: Optional[str] = _CONFIG,
     isolated: bool = _ISOLATED,
@@ -372,6 +373,12 @@ def fix(
                        "use --out OUT_DIR")
     if not folder and out is not None:
         raise CliError("--out OUT_DIR is for a folder; for one file use --output FILE")
+    if not folder:
+        given = [name for name, value in (("--include", include), ("--exclude", exclude), ("--jobs", jobs))
+                 if value is not None] + (["--force"] if force else [])
+        if given:
+            what = "standard input is one text" if path == "-" else f"{path} is one file"
+            raise CliError(f"{' and '.join(given)} {'is' if len(given) == 1 else 'are'} for a folder; {what}")
     if not folder:
         _fix_file_targets(path, output, in_place, backup, log)
 
@@ -453,7 +460,7 @@ def check(
     ignore_words: Optional[str] = _IGNORE_WORDS,
     include: Optional[List[str]] = _INCLUDE,
     exclude: Optional[List[str]] = _EXCLUDE,
-    jobs: int = _JOBS,
+    jobs: Optional[int] = _JOBS,
     config: Optional[str] = _CONFIG,
     isolated: bool = _ISOLATED,
     quiet: bool = _QUIET,
@@ -495,7 +502,7 @@ def check(
     t0 = time.monotonic()
     bar = sys.stderr.isatty() and not sys.stdout.isatty() and folders
     with batch.progress(len(todo), "repair check", bar) as advance:
-        for job, r in zip(todo, batch.run(todo, batch.Settings(s.options), jobs)):
+        for job, r in zip(todo, batch.run(todo, batch.Settings(s.options), jobs or 1)):
             summary.add(r)
             advance(r.words)
             if not r.ok:
@@ -677,7 +684,8 @@ def _render_lexicon_changes(changes) -> str:
 
 _LEARN_PAIRS = typer.Argument(
     None, metavar="PAIRS.jsonl",
-    help='Aligned pairs: JSONL files of {"original": ..., "spun": ...} objects, one a line.')
+    help='Aligned pairs: JSONL files of {"original": ..., "spun": ...} objects, one a line '
+         "(- for standard input).")
 
 
 @app.command("learn")
@@ -751,7 +759,7 @@ lexicon_app = typer.Typer(
 app.add_typer(lexicon_app, name="lexicon")
 
 
-_VALIDATE_FILES = typer.Argument(..., metavar="FILE", help="Lexicon files to check.")
+_VALIDATE_FILES = typer.Argument(..., metavar="FILE", help="Lexicon files to check (- for standard input).")
 
 
 @lexicon_app.command("validate")
@@ -769,18 +777,24 @@ def lexicon_validate(
       repair lexicon validate my-spins.tsv
       repair lexicon validate lexicons/*.tsv
     """
-    from .lexicon import LexiconError, validate
+    from .lexicon import LexiconError, validate, validate_text
 
+    if paths.count("-") > 1:
+        raise CliError("standard input can be read only once; give '-' once")
     found = failed = False
     for path in paths:
         try:
-            problems = validate(path)
+            problems = validate(path) if path != "-" else validate_text(read_text("-"))
         except LexiconError as exc:
             _error(str(exc))
             failed = True
             continue
+        except InputError as exc:  # standard input: NAME:LINE: reason, as a file's would be
+            _error(f"{display_name(path)}{'' if exc.line is None else f':{exc.line}'}: {exc.reason}")
+            failed = True
+            continue
         found = found or bool(problems)
-        write_stdout("".join(p.format(path) + "\n" for p in problems))
+        write_stdout("".join(p.format(display_name(path)) + "\n" for p in problems))
     raise typer.Exit(EXIT_USAGE if failed else EXIT_FOUND if found else EXIT_OK)
 
 # --- end learn, lexicon validate ---------------------------------------------------------

@@ -20,7 +20,7 @@ import os
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from .changes import Change, ChangeError, apply_changes
+from .changes import Change, ChangeError, apply_changes, log_entries
 from .textio import InputError, read_text, same_path, write_atomic
 
 __all__ = ["VERSION", "DecisionsError", "FileDecisions", "sha256_text", "file_entry", "document",
@@ -63,8 +63,12 @@ def parse(data: str, name: str) -> list[FileDecisions]:
     try:
         obj = json.loads(data)
     except json.JSONDecodeError as exc:
+        if _is_change_log(data):  # JSONL: one change a line
+            raise DecisionsError(_CHANGE_LOG.format(name=name)) from None
         raise DecisionsError(f"{name}: not JSON: {exc}") from None
     if not isinstance(obj, dict) or "files" not in obj:
+        if _is_change_log(data):
+            raise DecisionsError(_CHANGE_LOG.format(name=name))
         raise DecisionsError(f"{name}: not a decisions file (expected an object with \"version\" and \"files\")")
     if obj.get("version") != VERSION:
         raise DecisionsError(f"{name}: unsupported decisions version {obj.get('version')!r} (expected {VERSION})")
@@ -91,6 +95,28 @@ def parse(data: str, name: str) -> list[FileDecisions]:
                 raise DecisionsError(f"{where} ({f['path']}): change {j}: {exc}") from None
         out.append(FileDecisions(f["path"], digest.lower(), tuple(pairs)))
     return out
+
+
+_CHANGE_LOG = ("{name}: is a change log, not a decisions file (apply reads what a report's \"Export "
+               "decisions\" saves): to choose among its changes, run 'repair report FILE --log {name} "
+               "--html page.html' and export the decisions, or 'repair review FILE --log {name}'")
+
+
+def _is_change_log(data: str) -> bool:
+    """Does ``data`` read as a change log (:func:`repair.changes.log_entries`), one that holds a
+    change or at least its ``"changes"`` list?  Then it is not a decisions file, and saying
+    so helps more than a JSON error at line 2."""
+    try:
+        entries = log_entries(data)
+    except (ChangeError, ValueError):
+        return False
+    if entries:
+        return True
+    try:
+        obj = json.loads(data)
+    except ValueError:
+        return False
+    return isinstance(obj, dict) and isinstance(obj.get("changes"), list)
 
 
 def output_paths(files: Sequence[FileDecisions], out_dir: str) -> list[str]:

@@ -1,8 +1,8 @@
 """Learning spin-lexicon entries from aligned (original, spun) text pairs.
 
 Reading.  :func:`read_pairs` takes JSONL files (one ``{"original": ..., "spun": ...}``
-object a line) and/or folder pairs ``(ORIG_DIR, SPUN_DIR)`` whose files are
-matched by relative path.  Every problem is a :class:`PairsError` naming the
+object a line; ``-`` for standard input) and/or folder pairs ``(ORIG_DIR, SPUN_DIR)``
+whose files are matched by relative path.  Every problem is a :class:`PairsError` naming the
 file (and line): invalid UTF-8, bad JSON, a missing or non-string field, an
 empty file, files present in only one folder.  :func:`parse_jsonl` is the one
 JSONL reader of pairs: ``repair eval`` (:mod:`repair.evaluate`) uses it too, so
@@ -55,7 +55,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .lexicon import Entry, normalise
-from .textio import InputError, read_file
+from .textio import STDIN_NAME, InputError, read_file, read_text
 from .tokens import Token, tokenize
 
 __all__ = [
@@ -197,14 +197,28 @@ def read_pair_dirs(orig_dir: str | os.PathLike, spun_dir: str | os.PathLike) -> 
 
 def read_pairs(sources: Iterable[str | os.PathLike | tuple[str | os.PathLike, str | os.PathLike]]
                ) -> list[Pair]:
-    """Pairs from JSONL files and ``(ORIG_DIR, SPUN_DIR)`` folder pairs, in the order given."""
+    """Pairs from JSONL files and ``(ORIG_DIR, SPUN_DIR)`` folder pairs, in the order given;
+    ``"-"`` is standard input here (as ``repair eval -`` reads it), which can be read once."""
     pairs: list[Pair] = []
+    stdin_read = False
     for source in sources:
         if isinstance(source, tuple):
             pairs += read_pair_dirs(*source)
+        elif os.fspath(source) == "-":
+            if stdin_read:
+                raise PairsError(f"{STDIN_NAME}: standard input can be read only once; give '-' once")
+            stdin_read = True
+            pairs += parse_jsonl(_stdin_text(), STDIN_NAME)
         else:
             pairs += read_jsonl(source)
     return pairs
+
+
+def _stdin_text() -> str:
+    try:
+        return read_text("-")
+    except InputError as exc:
+        raise PairsError(str(exc), reason=exc.reason, line=exc.line) from None
 
 
 # --------------------------------------------------------------------------- aligning

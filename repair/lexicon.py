@@ -62,6 +62,7 @@ __all__ = [
     "resolve_chains",
     "strength",
     "validate",
+    "validate_text",
     "write_lexicon",
 ]
 
@@ -123,7 +124,7 @@ class Sense(NamedTuple):
 
 @dataclass(frozen=True)
 class Problem:
-    """Something wrong with a lexicon file; ``line`` is 1-based (0: the file as a whole)."""
+    """Something wrong with a lexicon file; ``line`` is 1-based."""
 
     line: int
     kind: str
@@ -204,8 +205,11 @@ def _parse(text: str) -> tuple[list[tuple[int, Entry]], list[Problem]]:
             problems.append(Problem(number, "format", err))
         else:
             entries.append((number, entry))
-    if not header_seen:
-        problems.append(Problem(0, "format", "empty file (no header)"))
+    if not header_seen:  # reported where the header should be: line 1, or the line after the comments
+        lines = len(_split_lines(text))
+        message = (f"no header line after the comments (expected '{_HEADER_SHOWN}')" if lines
+                   else "empty file (no header line)")
+        problems.append(Problem(lines + 1, "format", message))
     return entries, problems
 
 
@@ -477,7 +481,12 @@ def validate(path: str | os.PathLike) -> list[Problem]:
     entries are not reported as chains too).  A file that cannot be read raises
     :class:`LexiconError`.
     """
-    entries, problems = _parse(_read_text(path))
+    return validate_text(_read_text(path))
+
+
+def validate_text(text: str) -> list[Problem]:
+    """:func:`validate` of a lexicon's text already read (standard input)."""
+    entries, problems = _parse(text)
     problems += _order_problems(entries)
     problems += _content_problems(entries)
     return sorted(problems, key=lambda p: (p.line, p.kind, p.message))

@@ -415,6 +415,81 @@ def test_eval_plot_over_its_input_is_refused(tmp_path):
     assert pairs.read_text() == '{"original": "a", "spun": "b"}\n'
 
 
+# --- dash for standard input, change logs given to apply, folder-only flags, empty lexicon ---
+
+def test_learn_and_lexicon_validate_read_standard_input(tmp_path):
+    from repair.lexicon import HEADER
+
+    pair = '{"original": "the big dog", "spun": "the large dog"}\n'
+    out = tmp_path / "lex.tsv"
+    r = invoke("learn", "-", "-o", str(out), input=pair)
+    assert r.exit_code == 0, r.stderr
+    assert out.read_text().splitlines()[-1].split("\t")[:2] == ["large", "big"]
+    r = invoke("lexicon", "validate", "-", input=out.read_text())
+    assert r.exit_code == 0 and r.stdout == ""
+    r = invoke("lexicon", "validate", "-", input=HEADER + "\nb\ta\t1\t1\t\tx\na\tb\t1\t1\t\tx\n")
+    assert r.exit_code == 1 and r.stdout.startswith("<stdin>:2: cycle: ")
+    r = invoke("lexicon", "validate", "-", input=b"caf\xe9\n")
+    assert r.exit_code == 2
+    assert_one_error_line(r.stderr, "<stdin>:1: invalid UTF-8 at byte offset 3")
+    for args in (["learn", "-", "-", "-o", str(tmp_path / "x.tsv")], ["lexicon", "validate", "-", "-"]):
+        r = invoke(*args, input=pair)
+        assert r.exit_code == 2
+        assert_one_error_line(r.stderr, "standard input can be read only once")
+    r = invoke("learn", "-", "-o", str(tmp_path / "x.tsv"), input="")
+    assert r.exit_code == 2
+    assert_one_error_line(r.stderr, "<stdin>: no pairs")
+    assert not (tmp_path / "x.tsv").exists()
+
+
+def test_empty_lexicon_names_line_1(tmp_path):
+    empty = tmp_path / "empty.tsv"
+    empty.write_bytes(b"")
+    r = invoke("lexicon", "validate", str(empty))
+    assert r.exit_code == 1 and r.stdout == f"{empty}:1: format: empty file (no header line)\n"
+    comments = tmp_path / "comments.tsv"
+    comments.write_text("# one\n# two\n")
+    r = invoke("lexicon", "validate", str(comments))
+    assert r.exit_code == 1 and r.stdout.startswith(f"{comments}:3: format: no header line after the comments")
+    r = invoke("fix", "-", "--lexicon", str(empty), input=b"x")
+    assert r.exit_code == 2
+    assert_one_error_line(r.stderr, f"{empty}:1: empty file (no header line)")
+
+
+@pytest.mark.parametrize("log_name", ["changes.jsonl", "changes.json"])
+def test_apply_given_a_change_log_says_so(fake_engine_installed, spun, tmp_path, log_name):
+    log = tmp_path / log_name
+    assert invoke("fix", str(spun), "-o", os.devnull, "--log", str(log)).exit_code == 0
+    r = invoke("apply", str(log), "-o", str(tmp_path / "final"))
+    assert r.exit_code == 2
+    assert_one_error_line(r.stderr, f"{log}: is a change log, not a decisions file",
+                          f"repair report FILE --log {log} --html page.html")
+    assert "not JSON" not in r.stderr and not (tmp_path / "final").exists()
+    r = invoke("apply", str(spun), "-o", str(tmp_path / "final"))  # some other text: not JSON, as before
+    assert r.exit_code == 2 and "not JSON" in r.stderr
+
+
+@pytest.mark.parametrize("args, named", [
+    (["-j", "2"], "--jobs is"), (["--jobs", "1"], "--jobs is"), (["--force"], "--force is"),
+    (["--include", "*.txt"], "--include is"), (["--exclude", "x"], "--exclude is"),
+    (["--include", "*.txt", "--force"], "--include and --force are"),
+])
+def test_folder_only_options_are_refused_for_one_file(fake_engine_installed, spun, tmp_path, args, named):
+    r = invoke("fix", str(spun), *args)
+    assert r.exit_code == 2 and r.stdout_bytes == b""
+    assert_one_error_line(r.stderr, f"{named} for a folder; {spun} is one file")
+    r = invoke("fix", "-", *args, input=SPUN.encode())
+    assert r.exit_code == 2
+    assert_one_error_line(r.stderr, f"{named} for a folder; standard input is one text")
+    assert invoke("check", str(spun), str(spun), "-j", "2").exit_code == 1  # check runs files in workers
+
+
+def test_folder_options_from_the_configuration_do_not_count_for_one_file(fake_engine_installed, spun, tmp_path):
+    (tmp_path / "repair.toml").write_text('include = ["*.md"]\nexclude = ["x"]\n')
+    r = invoke("fix", str(spun))
+    assert r.exit_code == 0 and r.stdout_bytes == FIXED.encode()
+
+
 # --- errors ----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("make,fragment", [
