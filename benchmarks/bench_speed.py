@@ -5,6 +5,7 @@
     python benchmarks/bench_speed.py --words 100000       # a shorter run
     python benchmarks/bench_speed.py --quick              # 20,000 words, for a smoke check
     python benchmarks/bench_speed.py some.txt --words 0   # a file (or a folder of *.txt), all of it
+    python benchmarks/bench_speed.py --paragraphs 0       # the 1,000,000 words as ONE document (a big file)
 
 Measures, on this machine:
   (a) throughput, words/s, of repair.pipeline.fix_and_explain in one warm process, fed documents of
@@ -93,6 +94,8 @@ def paragraphs_from_seeds(limit: int) -> tuple[list[str], str]:
 
 
 def documents(paras: list[str], per_doc: int) -> list[str]:
+    """The paragraphs as documents of ``per_doc`` paragraphs each (0: all of them in one document)."""
+    per_doc = per_doc or max(len(paras), 1)
     return ["\n".join(paras[i:i + per_doc]) + "\n" for i in range(0, len(paras), per_doc)]
 
 
@@ -124,7 +127,7 @@ def main(argv=None) -> None:
     ap.add_argument("path", nargs="?", type=Path, help="a text file or a folder of *.txt (one paragraph a line)")
     ap.add_argument("--words", type=int, default=1_000_000, help="stop after this many words (0: all of PATH)")
     ap.add_argument("--quick", action="store_true", help="same as --words 20000")
-    ap.add_argument("--paragraphs", type=int, default=50, help="paragraphs per document fed to the engine")
+    ap.add_argument("--paragraphs", type=int, default=50, help="paragraphs per document fed to the engine (0: the whole text as one document, as one big file is)")
     ap.add_argument("--repeats", type=int, default=3, help="cold `repair fix` runs (median is reported)")
     ap.add_argument("--progress", type=float, default=30.0, help="seconds between progress lines (0: none)")
     args = ap.parse_args(argv)
@@ -139,8 +142,9 @@ def main(argv=None) -> None:
         paras, source = paragraphs_from_seeds(limit)
     docs = documents(paras, args.paragraphs)
     n_words = sum(len(d.split()) for d in docs)
-    print(f"text: {source}: {len(paras):,} paragraphs, {n_words:,} words, {len(docs):,} documents "
-          f"of <= {args.paragraphs} paragraphs (read in {time.perf_counter() - t0:.1f} s)", flush=True)
+    shape = f"{len(docs):,} documents of <= {args.paragraphs} paragraphs" if args.paragraphs else "one document"
+    print(f"text: {source}: {len(paras):,} paragraphs, {n_words:,} words, {shape} "
+          f"(read in {time.perf_counter() - t0:.1f} s)", flush=True)
     print(f"machine: {platform.python_implementation()} {platform.python_version()}, {platform.machine()}, "
           f"{__import__('os').cpu_count()} cpus", flush=True)
 
