@@ -106,7 +106,9 @@ def decode(data: bytes, name: str) -> str:
 
 
 def _line_at(data: bytes, offset: int) -> int:
-    return data.count(b"\n", 0, offset) + 1
+    """The line of byte ``offset``: line ends are LF, CRLF or a lone CR, as everywhere (tokens.LINE_END)."""
+    head = data[:offset]
+    return head.count(b"\n") + head.count(b"\r") - head.count(b"\r\n") + 1
 
 
 def same_path(a: str | os.PathLike, b: str | os.PathLike) -> bool:

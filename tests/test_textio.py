@@ -138,6 +138,8 @@ def test_read_file_takes_dash_as_a_file_name(tmp_path, monkeypatch):
     (b"one\ntwo\nthr\xffee\n", "invalid UTF-8 at byte offset 11", 3),
     (b"\x00", "binary file (NUL byte at offset 0)", 1),
     (b"a\r\nb\nc\x00", "binary file (NUL byte at offset 6)", 3),
+    (b"one\rtwo\rthr\xffee\r", "invalid UTF-8 at byte offset 11", 3),  # lone CRs end lines too
+    (b"a\r\r\nb\x00", "binary file (NUL byte at offset 5)", 3),
 ])
 def test_undecodable_bytes_give_reason_and_line(tmp_path, data, reason, line):
     p = tmp_path / "bad.txt"
