@@ -543,14 +543,26 @@ class JsonlLog:
     """The change log of a batch run: one JSON line per change, each with its file's
     ``path``, written to a temporary file beside ``path`` and moved into place when the
     run ends (also when it is interrupted: the log then holds the files that were done).
-    ``path`` None: a log that writes nothing."""
+    ``path`` None: a log that writes nothing; ``-``: standard output, as the changes come; a
+    device or named pipe (``/dev/null``, ``>(gzip > log.gz)``): written into as the changes
+    come, never replaced (:func:`repair.textio.writes_through`)."""
 
     def __init__(self, path: str | None, **extra):
         self.path, self.extra = path, extra
         self._f = self._tmp = None
+        self._through = False  # written straight into (standard output, a device, a pipe)
 
     def __enter__(self) -> "JsonlLog":
-        if self.path is not None:
+        from .textio import writes_through
+
+        if self.path == "-":
+            sys.stdout.flush()
+            self._f, self._through = sys.stdout.buffer, True
+        elif self.path is not None and writes_through(self.path):
+            # O_WRONLY without O_CREAT: should it vanish meanwhile, this fails rather than make a file
+            self._f = os.fdopen(os.open(self.path, os.O_WRONLY | getattr(os, "O_NOCTTY", 0)), "wb")
+            self._through = True
+        elif self.path is not None:
             import tempfile
 
             folder = os.path.dirname(os.path.abspath(self.path))
@@ -564,9 +576,17 @@ class JsonlLog:
             from .render import render_jsonl
 
             self._f.write(render_jsonl(result.path, "", result.changes, **self.extra).encode("utf-8"))
+            if self._through:
+                self._f.flush()  # a reader downstream sees each file's changes as they come
 
     def __exit__(self, *exc) -> None:
         if self._f is None:
+            return
+        if self._through:
+            if self.path == "-":
+                self._f.flush()  # standard output is not ours to close
+            else:
+                self._f.close()
             return
         try:
             self._f.flush()

@@ -286,7 +286,7 @@ def _fix_folder(root: str, s, *, out: Optional[str], in_place: bool, backup: boo
     if problem:
         raise CliError(problem)
     listing = batch.walk(root, s.include, s.exclude, skip=[out] if out else [])
-    if log is not None:  # before the log's temporary file exists: a refused log writes nothing
+    if log is not None and log != "-":  # before the log's temporary file exists: a refused log writes nothing
         problem = batch.log_problem(log, root, listing, out_dir=out, in_place=in_place, backup=backup)
         if problem:
             raise CliError(problem)
@@ -316,7 +316,8 @@ def fix(
                                 help="With --in-place: keep the original as PATH.bak."),
     log: Optional[str] = typer.Option(None, "--log", metavar="FILE",
                                       help="Write the change log to FILE: JSON, or JSONL if FILE "
-                                           "ends with .jsonl."),
+                                           "ends with .jsonl (a folder's log is always JSONL). - is "
+                                           "standard output (for one file: with --output FILE or --in-place)."),
     diff: bool = typer.Option(False, "--diff",
                               help="Print a unified diff instead of the text; write no files."),
     min_confidence: Optional[float] = _RUN_MIN_CONFIDENCE,
@@ -400,7 +401,7 @@ def fix(
         return
     to_file = not in_place and output is not None and output != "-"
     if log is not None and not to_file:  # the log first: an in-place rewrite must never lose its way back
-        _write_file(log, _log_text(path, log, result, result.threshold))
+        _write_log(log, _log_text(path, log, result, result.threshold))
     if in_place:
         if result.text != text:
             if backup:
@@ -409,7 +410,7 @@ def fix(
     elif to_file:
         _write_file(output, result.text)
         if log is not None:  # after the output: a log of an output that was never written would mislead
-            _write_file(log, _log_text(path, log, result, result.threshold))
+            _write_log(log, _log_text(path, log, result, result.threshold))
     else:
         write_stdout(result.text)
 
@@ -420,9 +421,20 @@ def _fix_file_targets(path: str, output: Optional[str], in_place: bool, backup: 
     bak = path + ".bak" if in_place and backup else None
     if not in_place:
         _refuse_overwrite("--output", output, ("the input file; use --in-place to rewrite it", path))
+        if log == "-" and output in (None, "-"):
+            raise CliError("--log -: standard output already carries the repaired text; "
+                           "give --output FILE or --in-place")
     _refuse_overwrite("--log", log, ("the input file", path), ("the --output file", output),
                       ("the --backup copy", bak))
-    _writable(log, bak, path if in_place else output if output != "-" else None)
+    _writable(None if log == "-" else log, bak, path if in_place else output if output != "-" else None)
+
+
+def _write_log(log: str, text: str) -> None:
+    """A single file's change log: into ``log``, or to standard output for ``-``."""
+    if log == "-":
+        write_stdout(text)
+    else:
+        _write_file(log, text)
 
 
 class Format(str, enum.Enum):

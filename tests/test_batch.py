@@ -679,3 +679,50 @@ def test_progress_bar_shows_rates_when_enabled(capsys, monkeypatch):
     with batch.progress(3, "repair fix", enabled=False) as advance:
         advance(5)
     assert capsys.readouterr().err == ""
+
+
+def test_cli_fix_folder_log_to_standard_output(fake_engine_installed, tmp_path):
+    root = tmp_path / "in"
+    root.mkdir()
+    (root / "a.txt").write_bytes(b"the company\n")
+    r = invoke("fix", str(root), "--out", str(tmp_path / "out"), "--log", "-", "-q")
+    assert r.exit_code == 0, r.stderr
+    lines = [json.loads(line) for line in r.stdout.splitlines()]
+    assert [(x["path"], x["old"], x["new"]) for x in lines] == [(f"{root}/a.txt", "company", "agency")]
+    assert not (tmp_path / "-").exists() and not os.path.exists("-")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_cli_fix_folder_log_into_a_named_pipe_is_written_into_not_replaced(fake_engine_installed, tmp_path):
+    import threading
+
+    root = tmp_path / "in"
+    root.mkdir()
+    (root / "a.txt").write_bytes(b"the company\n")
+    fifo = tmp_path / "log.fifo"
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    r = invoke("fix", str(root), "--out", str(tmp_path / "out"), "--log", str(fifo), "-q")
+    reader.join(10)
+    assert r.exit_code == 0, r.stderr
+    assert [json.loads(line)["new"] for line in got[0].decode().splitlines()] == ["agency"]
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    assert sorted(os.listdir(tmp_path)) == ["in", "log.fifo", "out"]  # no temporary file beside it
+
+
+def test_cli_fix_folder_log_into_a_device_leaves_it_a_device(fake_engine_installed, tmp_path):
+    """A null device of our own (not /dev/null: a regression would replace the system's)."""
+    root = tmp_path / "in"
+    root.mkdir()
+    (root / "a.txt").write_bytes(b"the company\n")
+    null = tmp_path / "null"
+    try:
+        os.mknod(null, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+    except (PermissionError, AttributeError, OSError):
+        pytest.skip("cannot make a device node here (needs root)")
+    r = invoke("fix", str(root), "--out", str(tmp_path / "out"), "--log", str(null), "-q")
+    assert r.exit_code == 0, r.stderr
+    assert stat.S_ISCHR(os.lstat(null).st_mode)
+    assert sorted(os.listdir(tmp_path)) == ["in", "null", "out"]

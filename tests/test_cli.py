@@ -745,3 +745,16 @@ def test_rules_lists_every_rule_with_its_default():
     from repair.artifacts import RULES
 
     assert set(RULES) <= set(rows)
+
+
+def test_log_to_standard_output_needs_the_text_to_go_elsewhere(fake_engine_installed, spun, tmp_path):
+    out = tmp_path / "out.txt"
+    r = invoke("fix", str(spun), "-o", str(out), "--log", "-")
+    assert r.exit_code == 0, r.stderr
+    assert out.read_bytes() == FIXED.encode()
+    assert len(json.loads(r.stdout)["changes"]) == 3
+    for args in ((), ("-o", "-")):  # the repaired text already goes to standard output
+        r = invoke("fix", str(spun), *args, "--log", "-")
+        assert r.exit_code == 2
+        assert_one_error_line(r.stderr, "--log -: standard output already carries the repaired text")
+    assert sorted(os.listdir(tmp_path)) == ["out.txt", "spun.txt"] and not os.path.exists("-")
