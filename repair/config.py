@@ -223,11 +223,14 @@ def resolve(cfg: Config, *, min_confidence: float | None = None, select: tuple[s
                           "see `repair rules`)")
     sel = select if select is not None else cfg.select
     ign = ignore if ignore else (cfg.ignore or ())
+    from_config = (select is None and cfg.select is not None) or (not ignore and cfg.ignore)
     try:
-        selected_rules(sel, ign)
+        left = selected_rules(sel, ign)
     except ValueError as exc:
-        from_config = (select is None and cfg.select is not None) or (not ignore and cfg.ignore)
         raise ConfigError(f"{where if from_config else ''}{exc}") from None
+    if not left:  # --select spin --ignore spin: as empty a selection as --select ''
+        raise ConfigError(f"{where if from_config else ''}select and ignore leave no rule to run "
+                          "(see `repair rules`)")
     words_path = ignore_words if ignore_words is not None else cfg.ignore_words
     words: frozenset[str] = frozenset()
     if words_path is not None:

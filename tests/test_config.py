@@ -194,6 +194,19 @@ def test_cli_empty_select_is_an_error(fake_engine_installed, tmp_path, command, 
     assert a.read_text() == "the company\n"
 
 
+@pytest.mark.parametrize("args", [("--select", "spin", "--ignore", "spin"), ("--ignore", "all"),
+                                  ("--select", "spin.lexicon", "--ignore", "spin")])
+def test_cli_select_and_ignore_leaving_no_rule_is_an_error(fake_engine_installed, tmp_path, args):
+    a = write(tmp_path / "a.txt", "the company\n")
+    r = invoke("check", str(a), *args)
+    assert r.exit_code == 2 and r.stdout == ""
+    assert_one_error_line(r.stderr, "select and ignore leave no rule to run")
+    write(tmp_path / "repair.toml", 'ignore = ["all"]\n')  # from the configuration: named
+    r = invoke("check", str(a))
+    assert r.exit_code == 2
+    assert_one_error_line(r.stderr, "repair.toml: select and ignore leave no rule to run")
+
+
 @pytest.mark.parametrize("value", ["[]", '[""]', '","'])
 def test_config_empty_select_is_an_error(tmp_path, value):
     p = write(tmp_path / "repair.toml", f"select = {value}\n")
