@@ -94,7 +94,12 @@ def _read_file(path: str) -> bytes:
 
 
 def decode(data: bytes, name: str) -> str:
-    """Strict UTF-8, no newline translation, BOM kept; reject binary data."""
+    """Strict UTF-8, no newline translation, BOM kept; reject binary data (and say so when it is
+    UTF-16 or UTF-32 text, which its byte-order mark tells, rather than call it binary)."""
+    for bom, encoding in _OTHER_BOMS:
+        if data.startswith(bom):
+            raise _fail(name, f"{encoding} text (byte-order mark); repair reads UTF-8: convert it first, "
+                              f"e.g. iconv -f {encoding} -t UTF-8", 1)
     nul = data.find(b"\x00")
     if nul >= 0:
         raise _fail(name, f"binary file (NUL byte at offset {nul})", _line_at(data, nul))
@@ -103,6 +108,11 @@ def decode(data: bytes, name: str) -> str:
     except UnicodeDecodeError as exc:
         raise _fail(name, f"invalid UTF-8 at byte offset {exc.start}",
                     _line_at(data, exc.start)) from None
+
+
+# UTF-32 first: its little-endian mark starts with UTF-16's
+_OTHER_BOMS = ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"),
+               (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16"))
 
 
 def _line_at(data: bytes, offset: int) -> int:

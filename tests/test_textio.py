@@ -57,9 +57,12 @@ def test_nul_byte_is_binary(tmp_path):
     assert str(exc.value) == f"{p}: binary file (NUL byte at offset 8)"
 
 
-def test_utf16_is_binary(tmp_path):
+def test_utf16_is_refused_as_utf16_and_without_a_mark_as_binary(tmp_path):
     p = tmp_path / "u16.txt"
     p.write_bytes("hi".encode("utf-16"))
+    with pytest.raises(InputError, match="UTF-16 text"):
+        read_text(str(p))
+    p.write_bytes("hi".encode("utf-16-le"))  # no byte-order mark: nothing tells it from binary
     with pytest.raises(InputError, match="binary file"):
         read_text(str(p))
 
@@ -140,6 +143,12 @@ def test_read_file_takes_dash_as_a_file_name(tmp_path, monkeypatch):
     (b"a\r\nb\nc\x00", "binary file (NUL byte at offset 6)", 3),
     (b"one\rtwo\rthr\xffee\r", "invalid UTF-8 at byte offset 11", 3),  # lone CRs end lines too
     (b"a\r\r\nb\x00", "binary file (NUL byte at offset 5)", 3),
+    ("caf\u00e9 company\n".encode("utf-16"), "UTF-16 text (byte-order mark); repair reads UTF-8: convert it "
+     "first, e.g. iconv -f UTF-16 -t UTF-8", 1),
+    ("company\n".encode("utf-16-be").join([b"\xfe\xff", b""]), "UTF-16 text (byte-order mark); repair reads "
+     "UTF-8: convert it first, e.g. iconv -f UTF-16 -t UTF-8", 1),
+    ("company\n".encode("utf-32"), "UTF-32 text (byte-order mark); repair reads UTF-8: convert it first, "
+     "e.g. iconv -f UTF-32 -t UTF-8", 1),
 ])
 def test_undecodable_bytes_give_reason_and_line(tmp_path, data, reason, line):
     p = tmp_path / "bad.txt"
