@@ -677,6 +677,7 @@ class Channel:
                   if seconds[y] == -2 and y not in terms.pairs.get(first, ())]
         found += [(x, -2, second, -1) for x in terms.swaps.get(first, ())
                   if firsts[x] == -2 and second not in terms.pairs.get(x, ())]
+        found, known = _agreeing(second, found, known)
         return _TermPairs(first, second, left, right, found, known, lm)
 
     def compounds(self, pairs: list[tuple[str, str]], lm) -> list[OptionSet]:
@@ -763,6 +764,25 @@ class _Terms:
                                 swaps.setdefault(x, set()).add(y)
         return cls(pairs, {k: tuple(sorted(v)) for k, v in swaps.items()}, frozenset(pairs),
                    frozenset(w for row in pairs.values() for w in row))
+
+
+def _agreeing(second: str, found: list[tuple[str, int, str, int]], known: int) -> tuple[list, int]:
+    """``found`` (term pairs, the first ``known`` of them known terms) without a pair whose second
+    word, the term's head, is the plural of another pair's second word after the same first word
+    when the spun head is singular, or that singular when the spun head is plural: a spinner keeps
+    the number ("neural organization" was "neural network", not "neural networks"). A plural with
+    no singular among them ("information" -> "data") is kept."""
+    heads = {(x, y) for x, _, y, _ in found}
+    plural_spun = _is_form(second, "NNS")
+    drop = set()
+    for x, _, y, _ in found:
+        for lemma, tag in _forms(y):
+            if tag == "NNS" and (x, lemma) in heads:  # both y and its singular follow x
+                drop.add((x, lemma) if plural_spun else (x, y))
+    if not drop:
+        return found, known
+    keep = [k for k, (x, _, y, _) in enumerate(found) if (x, y) not in drop]
+    return [found[k] for k in keep], sum(1 for k in keep if k < known)
 
 
 def _pmi(lm, n: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:

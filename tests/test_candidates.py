@@ -270,3 +270,26 @@ def test_guarded_entries_need_their_guard_in_the_document():
 def test_lexicon_originals_unknown_to_the_context_model_are_dropped():
     ch = _channel(("funny cartoon", "zzqxv strip", 1, 1.0, "", "test"))
     assert "zzqxv strip" not in ch.options("funny cartoon", False, model()).texts
+
+
+# ---------------------------------------------------------------- term pairs keep the spun head's number
+def test_term_pairs_keep_the_number_of_the_spun_head():
+    from repair.candidates import _agreeing
+
+    found = [("neural", -2, "networks", -2), ("neural", -1, "network", -2), ("neural", -1, "embedding", -2)]
+    assert _agreeing("organization", found, 2) == ([found[1], found[2]], 1)  # singular spun head
+    assert _agreeing("organizations", found, 2) == ([found[0], found[2]], 1)  # plural spun head
+    # a plural without its singular among the pairs is kept ("huge information" -> "big data")
+    assert _agreeing("information", [("big", -2, "data", -2)], 1) == ([("big", -2, "data", -2)], 1)
+    # the same plural after another first word is not the same term
+    other = [("neural", -2, "networks", -2), ("social", -2, "network", -2)]
+    assert _agreeing("organization", other, 0) == (other, 0)
+
+
+def test_a_singular_tortured_head_is_restored_singular():
+    import repair
+
+    text = "It is a profound learning neural organization, which makes use of huge information to foresee results.\n"
+    by_old = {c.old: c for c in repair.fix_and_explain(text, min_confidence=0.0).suggestions}
+    assert by_old["neural organization"].new == "neural network"
+    assert all(c.text != "neural networks" for c in by_old["neural organization"].candidates)
