@@ -132,7 +132,7 @@ def _suggest(text: str, opts: Options) -> tuple[list[Change], float]:
 
     # every suggestion down to 1% is kept for the log; a lower threshold asks for more
     spun, rate = spin.suggest(text, channel=spin.default_channel(tuple(str(p) for p in opts.lexicons)),
-                              floor=min(0.01, opts.lowest_threshold))
+                              floor=min(0.01, opts.lowest_threshold), rules=frozenset(rules & SPIN_RULES.keys()))
     starts = [f.start for f in fixes]
     spun = [c for c in spun if c.rule in rules and _clear_of(c, fixes, starts)]
     return sorted(fixes + spun, key=lambda c: (c.start, c.end)), rate

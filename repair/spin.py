@@ -659,9 +659,9 @@ def _lines_and_blocks(text: str, tokens: list[Token]) -> tuple[list[int], list[i
 
 # ---------------------------------------------------------------- decisions
 def suggest(text: str, decision: DecisionModel | None = None, channel: Channel | None = None, top: int = 5,
-            floor: float = 0.01) -> tuple[list[Change], float]:
-    """Best-first, non-overlapping spin suggestions with confidence >= ``floor``, and the text's
-    spin score.
+            floor: float = 0.01, rules: frozenset[str] | None = None) -> tuple[list[Change], float]:
+    """Best-first, non-overlapping spin suggestions with confidence >= ``floor`` (of the spin
+    ``rules`` asked for: see :func:`decisions`), and the text's spin score.
 
     A text of more than ``PIECE_WORDS`` words is scored a piece at a time (:func:`pieces`), so
     that memory stays bounded whatever the size of the file: the evidence of every candidate of
@@ -671,13 +671,13 @@ def suggest(text: str, decision: DecisionModel | None = None, channel: Channel |
     cuts = pieces(text, PIECE_WORDS)
     if len(cuts) <= 1:
         ev = score_document(text, decision, channel)
-        return decisions(ev, top, floor), spin_score(ev)
+        return decisions(ev, top, floor, rules), spin_score(ev)
     changes: list[Change] = []
     expected = words = 0.0
     for start, end in cuts:
         ev = score_document(text[start:end], decision, channel)
         changes += [replace(c, start=c.start + start, end=c.end + start)
-                    for c in decisions(ev, top, floor)]
+                    for c in decisions(ev, top, floor, rules)]
         expected += spin_score(ev) * ev.n_words
         words += ev.n_words
         del ev
@@ -729,22 +729,38 @@ def pieces(text: str, limit: int = PIECE_WORDS) -> list[tuple[int, int]]:
 _SPACE = re.compile(r"[ \t]+")
 
 
-def decisions(ev: Evidence, top: int = 5, floor: float = 0.01) -> list[Change]:
-    """Stage 4: best-first, non-overlapping changes from scored spans."""
+def decisions(ev: Evidence, top: int = 5, floor: float = 0.01, rules: frozenset[str] | None = None) -> list[Change]:
+    """Stage 4: best-first, non-overlapping changes from scored spans.
+
+    ``rules``: the spin rules asked for (None: both). With one of them, only its candidates
+    compete, so a span's likelier thesaurus candidate does not hide its lexicon one (nor take its
+    place and then be dropped) when only ``spin.lexicon`` is asked for, and the other way round."""
+    one = rules is not None and not {RULE_LEXICON, RULE_THESAURUS} <= rules
+    picks = []
+    for s in ev.scored:
+        post, best, conf = s.posteriors, s.best, s.confidence
+        if one:
+            lexical = (s.flags & LEXICON) > 0
+            post = np.where(lexical if RULE_LEXICON in rules else ~lexical, post, 0.0)
+            best = int(np.argmax(post))  # the first of the largest, as set_posteriors picks
+            conf = float(post[best])
+        if conf >= floor and conf > 0:
+            picks.append((s, post, best, conf))
     changes, taken = [], set()
-    asked = (s for s in ev.scored if s.confidence >= floor and s.confidence > 0)
-    for s in sorted(asked, key=lambda s: -s.confidence):
+    for s, post, best, conf in sorted(picks, key=lambda p: -p[3]):
         toks = range(s.first, s.last + 1)
         if any(t in taken for t in toks):
             continue
         taken.update(toks)
-        new = s.cands[s.best]
-        asked = np.flatnonzero(s.posteriors)
-        best_first = asked[np.argsort(-s.posteriors[asked], kind="stable")][:top].tolist()
-        ranked = tuple(Candidate(s.cands[k], s.posteriors[k].item()) for k in best_first)
-        lex = f"lexicon P={s.lex_weight[s.best]:.2f}; " if s.flags[s.best] & LEXICON else ""
-        reason = (f"{lex}context favours {new!r} over {s.old!r} by {s.gains[s.best]:+.1f} nats; "
+        new = s.cands[best]
+        asked = np.flatnonzero(post)
+        best_first = asked[np.argsort(-post[asked], kind="stable")][:top].tolist()
+        ranked = tuple(Candidate(s.cands[k], post[k].item()) for k in best_first)
+        lexical = bool(s.flags[best] & LEXICON)
+        lex = f"lexicon P={s.lex_weight[best]:.2f}; " if lexical else ""
+        reason = (f"{lex}context favours {new!r} over {s.old!r} by {s.gains[best]:+.1f} nats; "
                   f"block unseen-pair share {ev.block_unseen[s.block]:.2f}")
-        changes.append(Change(s.start, s.end, s.old, new, s.rule, s.confidence, ranked, reason))
+        changes.append(Change(s.start, s.end, s.old, new, RULE_LEXICON if lexical else RULE_THESAURUS, conf,
+                              ranked, reason))
     changes.sort(key=lambda c: c.start)
     return changes

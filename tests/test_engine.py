@@ -454,3 +454,22 @@ def test_a_lone_cr_ends_a_line_for_the_engine():
     assert as_lf
     for end in ("\r\n", "\r"):
         assert [(c.old, c.new, round(c.confidence, 6)) for c in by_end[end]] == as_lf
+
+
+def test_a_selected_spin_rule_competes_alone(tmp_path):
+    """With only spin.lexicon asked for, a span's likelier thesaurus candidates do not hide its
+    lexicon one (and with only spin.thesaurus, lexicon candidates do not hide thesaurus ones)."""
+    lexicon = tmp_path / "farm.tsv"
+    lexicon.write_text("spun\toriginal\tcount\tweight\tguard\tsource\nspy company\tspy agency\t5\t0.9\t\ttest\n",
+                       encoding="utf-8")
+    text = "The hound barked at the spy company.\n"
+    both = repair.fix_and_explain(text, min_confidence=0.0, lexicons=(str(lexicon),)).suggestions
+    assert not any(c.old == "spy company" for c in both)  # the thesaurus's single words win the span
+    only = repair.fix_and_explain(text, min_confidence=0.0, lexicons=(str(lexicon),),
+                                  select=("spin.lexicon",)).suggestions
+    assert [(c.old, c.new, c.rule) for c in only] == [("spy company", "spy agency", "spin.lexicon")]
+    assert [c.text for c in only[0].candidates] == ["spy agency"]
+    thesaurus = repair.fix_and_explain(text, min_confidence=0.0, lexicons=(str(lexicon),),
+                                       select=("spin.thesaurus",)).suggestions
+    assert thesaurus and all(c.rule == "spin.thesaurus" for c in thesaurus)
+    assert [(c.old, c.new) for c in thesaurus] == [(c.old, c.new) for c in both if c.rule == "spin.thesaurus"]
