@@ -43,7 +43,7 @@ from dataclasses import asdict, dataclass, field
 
 from .changes import Change
 from .pipeline import Options, fix_and_explain, selected_rules
-from .textio import InputError, _umask, decode, read_bytes, write_bytes_atomic
+from .textio import InputError, _umask, decode, encode_generated, read_bytes, write_bytes_atomic
 
 __all__ = ["DEFAULT_INCLUDE", "MANIFEST_NAME", "Settings", "Walk", "Job", "FileResult", "Manifest",
            "Summary", "JsonlLog", "walk", "matches", "fingerprint", "run", "fix_tree", "check_jobs", "out_dir_problem",
@@ -254,7 +254,8 @@ class Manifest:
 
         data = {"format": _MANIFEST_FORMAT, "tool": "repair", "version": __version__,
                 "files": dict(sorted(self.files.items()))}
-        write_bytes_atomic(self.path, json.dumps(data, ensure_ascii=False, indent=0).encode("utf-8"))
+        # a name that is not UTF-8 is written as its JSON escape ("caf\\udce9.txt"), read back as itself
+        write_bytes_atomic(self.path, encode_generated(json.dumps(data, ensure_ascii=False, indent=0)))
         self._dirty = False
 
 
@@ -575,7 +576,7 @@ class JsonlLog:
         if self._f is not None and result.changes:
             from .render import render_jsonl
 
-            self._f.write(render_jsonl(result.path, "", result.changes, **self.extra).encode("utf-8"))
+            self._f.write(encode_generated(render_jsonl(result.path, "", result.changes, **self.extra)))
             if self._through:
                 self._f.flush()  # a reader downstream sees each file's changes as they come
 

@@ -21,8 +21,8 @@ from typer.core import TyperGroup
 
 from . import __version__
 from .pipeline import DEFAULT_THRESHOLD, SPUN_SCORE, SPUN_THRESHOLD  # light: the engine loads only when a command runs
-from .textio import (InputError, display_name, overwrites, read_text, same_path, write_atomic, write_problem,
-                     write_stdout)
+from .textio import (InputError, display_name, encode_generated, overwrites, read_text, same_path, write_atomic,
+                     write_problem, write_stdout)
 
 __all__ = ["app", "main"]
 
@@ -46,6 +46,8 @@ class CliError(Exception):
 
 def _error(message: str) -> None:
     sys.stdout.flush()
+    # a file name that is not UTF-8 shows as caf\udce9.txt, whatever standard error's error handler
+    message = encode_generated(message).decode("utf-8")
     sys.stderr.write(f"{PROG}: error: {message}\n")
     sys.stderr.flush()
 
@@ -194,6 +196,7 @@ def _log_text(path: str, log_path: str, result, min_confidence: float) -> str:
 
 
 def _write_file(path: str, text: str, **kw) -> None:
+    """``write_atomic``, a failure one error line; ``generated=True`` for a log or report."""
     try:
         write_atomic(path, text, **kw)
     except OSError as exc:
@@ -268,8 +271,9 @@ def _settings(paths: List[str], config: Optional[str], isolated: bool, min_confi
 def _batch_end(command: str, summary, quiet: bool) -> int:
     """Notes and summary to stderr; the exit status of a folder run."""
     if not quiet:
-        sys.stderr.write("".join(f"{PROG}: note: {n}\n" for n in summary.notes))
-        sys.stderr.write("".join(f"{PROG}: {command}: {line}\n" for line in summary.lines()))
+        lines = [f"{PROG}: note: {n}\n" for n in summary.notes] + [f"{PROG}: {command}: {line}\n"
+                                                                    for line in summary.lines()]
+        sys.stderr.write(encode_generated("".join(lines)).decode("utf-8"))  # names that are not UTF-8 shown escaped
     return EXIT_INTERNAL if summary.internal else EXIT_FOUND if summary.failed else EXIT_OK
 
 
@@ -397,11 +401,13 @@ def fix(
     if diff:
         from .render import unified_diff
 
-        write_stdout(unified_diff(name, text, result.text))
+        write_stdout(unified_diff(name, text, result.text), generated=True)
         return
     to_file = not in_place and output is not None and output != "-"
+    # made before anything is written: should making it fail, nothing is
+    log_text = None if log is None else _log_text(path, log, result, result.threshold)
     if log is not None and not to_file:  # the log first: an in-place rewrite must never lose its way back
-        _write_log(log, _log_text(path, log, result, result.threshold))
+        _write_log(log, log_text)
     if in_place:
         if result.text != text:
             if backup:
@@ -410,7 +416,7 @@ def fix(
     elif to_file:
         _write_file(output, result.text)
         if log is not None:  # after the output: a log of an output that was never written would mislead
-            _write_log(log, _log_text(path, log, result, result.threshold))
+            _write_log(log, log_text)
     else:
         write_stdout(result.text)
 
@@ -432,9 +438,9 @@ def _fix_file_targets(path: str, output: Optional[str], in_place: bool, backup: 
 def _write_log(log: str, text: str) -> None:
     """A single file's change log: into ``log``, or to standard output for ``-``."""
     if log == "-":
-        write_stdout(text)
+        write_stdout(text, generated=True)
     else:
-        _write_file(log, text)
+        _write_file(log, text, generated=True)
 
 
 class Format(str, enum.Enum):
@@ -524,9 +530,10 @@ def check(
                 continue
             found = found or bool(r.changes)
             write_stdout(f"{r.path}\t{r.spin_score:.4f}\n" if score else
-                         report.add(r.path, r.text, r.changes, spin_score=round(r.spin_score, 4), threshold=r.threshold))
+                         report.add(r.path, r.text, r.changes, spin_score=round(r.spin_score, 4), threshold=r.threshold),
+                         generated=True)
     if not score:
-        write_stdout(report.finish())
+        write_stdout(report.finish(), generated=True)
     summary.seconds = time.monotonic() - t0
     code = _batch_end("check", summary, quiet or not folders)
     raise typer.Exit(EXIT_INTERNAL if summary.internal else EXIT_USAGE if named_failed
@@ -926,12 +933,14 @@ def review_(
     accepted = state.accepted()
     result = apply_changes(text, accepted)
     if log_out is not None:  # the log first: an in-place rewrite must never lose its way back
-        _write_file(log_out, rv.render_log(display_name(path), accepted, log_out, tool=PROG, version=__version__))
+        _write_file(log_out, rv.render_log(display_name(path), accepted, log_out, tool=PROG, version=__version__),
+                    generated=True)
     write_result = not in_place or result != text
     if write_result:
         _write_file(target, result)
     wrote = [p for p in (target if write_result else None, log_out) if p]
-    out.write(f"{rv.summary(state)}" + (f"; wrote {' and '.join(wrote)}" if wrote else "") + "\n")
+    out.write(encode_generated(f"{rv.summary(state)}" + (f"; wrote {' and '.join(wrote)}" if wrote else "")
+                               + "\n").decode("utf-8"))
     out.flush()
 
 
@@ -982,7 +991,7 @@ def diff_(
     if word is None:
         word = sys.stdout.isatty()
     render = word_diff if word else unified
-    write_stdout(render(display_name(path), text, changes, style))
+    write_stdout(render(display_name(path), text, changes, style), generated=True)
 
 
 @app.command("report")
@@ -1047,7 +1056,7 @@ def report_(
         entries.append(file_entry(path, text, changes, file_threshold))
         views.append(view(text, changes))
     _write_file(html, render_html(entries, views, threshold=threshold, generator=f"{PROG} {__version__}",
-                                  spun_threshold=options.spun_min_confidence))
+                                  spun_threshold=options.spun_min_confidence), generated=True)
     raise typer.Exit(EXIT_USAGE if failed else EXIT_OK)
 
 

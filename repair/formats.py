@@ -187,9 +187,10 @@ def _u16len(s: str) -> int:
 # --- sarif ---------------------------------------------------------------------------------
 
 def _uri(path: str) -> str:
+    """A file's URI; a name that is not UTF-8 keeps its bytes (``caf%E9.txt``)."""
     if os.path.isabs(path):
         return Path(path).as_uri()
-    return urllib.parse.quote(path.replace(os.sep, "/"), safe="/")
+    return urllib.parse.quote(path.replace(os.sep, "/"), safe="/", errors="surrogateescape")
 
 
 def _region(index: LineIndex, c: Change) -> dict:

@@ -12,6 +12,13 @@
   file they replace.  A device,
   named pipe or socket (``/dev/null``, ``/dev/stdout`` on a pipe) is written into,
   never replaced.
+* Text this tool generates (change logs, reports, manifests, messages) may hold a
+  file name that is not valid UTF-8, which Python gives as a str with lone
+  surrogates ("caf\\udce9.txt"); :func:`encode_generated` writes each as the
+  escape ``\\udce9``, which inside a JSON string ``json.loads`` reads back as the
+  same name.  A document's text is always encoded strictly: it was decoded
+  strictly, so it holds none, and should one appear it is an error, never a
+  silent change.
 """
 from __future__ import annotations
 
@@ -23,7 +30,7 @@ from typing import BinaryIO
 
 __all__ = ["InputError", "STDIN_NAME", "display_name", "read_text", "read_file", "read_bytes", "decode",
            "same_path", "overwrites", "write_problem", "write_atomic", "write_bytes_atomic", "writes_through",
-           "write_stdout"]
+           "write_stdout", "encode_generated"]
 
 STDIN_NAME = "<stdin>"
 
@@ -160,9 +167,22 @@ def write_problem(path: str | os.PathLike) -> str | None:
     return None
 
 
+def encode_generated(text: str) -> bytes:
+    """``text`` that this tool generated (a change log, a report, a manifest, a message) as
+    UTF-8, each lone surrogate written as its escape ``\\udce9``.  Such a surrogate can only
+    come from a file name that is not valid UTF-8 (Python decodes those with
+    ``surrogateescape``): in a JSON string the escape reads back as the same name, and in a
+    line of text it shows the name.  Never for a document's text: see :func:`write_atomic`."""
+    return text.encode("utf-8", "backslashreplace")
+
+
 def write_atomic(path: str | os.PathLike, text: str, *, mode: int | None = None,
-                 like: str | os.PathLike | None = None) -> None:
+                 like: str | os.PathLike | None = None, generated: bool = False) -> None:
     """Replace ``path`` with ``text`` encoded as UTF-8, atomically.
+
+    A document's text is encoded strictly (a lone surrogate in it is a UnicodeEncodeError,
+    never written as something else); ``generated`` text (logs, reports) through
+    :func:`encode_generated`, so a file name that is not valid UTF-8 in it is kept.
 
     The permission bits of an existing target are kept (``mode`` overrides them),
     and so are its owner and group where we may set them (root may; anyone may set
@@ -175,7 +195,8 @@ def write_atomic(path: str | os.PathLike, text: str, *, mode: int | None = None,
     pipe is written into instead (see :func:`write_bytes_atomic`).  Hard links to the
     target are not updated: they keep the old contents.
     """
-    write_bytes_atomic(path, text.encode("utf-8"), mode=mode, like=like)
+    data = encode_generated(text) if generated else text.encode("utf-8")
+    write_bytes_atomic(path, data, mode=mode, like=like)
 
 
 def write_bytes_atomic(path: str | os.PathLike, data: bytes, *, mode: int | None = None,
@@ -264,15 +285,17 @@ def _umask() -> int:
     return mask
 
 
-def write_stdout(text: str) -> None:
-    """Write ``text`` to standard output as exact UTF-8 bytes (CR, LF and BOM untouched)."""
+def write_stdout(text: str, *, generated: bool = False) -> None:
+    """Write ``text`` to standard output as exact UTF-8 bytes (CR, LF and BOM untouched):
+    strictly for a document, through :func:`encode_generated` for ``generated`` text (a
+    report, a log, a diff, whose file names may not be valid UTF-8)."""
     if not text:
         return
     sys.stdout.flush()
     buffer = getattr(sys.stdout, "buffer", None)
     if buffer is None:  # a text-only stream (some test harnesses): best effort
-        sys.stdout.write(text)
+        sys.stdout.write(encode_generated(text).decode("utf-8") if generated else text)
         sys.stdout.flush()
         return
-    buffer.write(text.encode("utf-8"))
+    buffer.write(encode_generated(text) if generated else text.encode("utf-8"))
     buffer.flush()
