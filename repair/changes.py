@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Iterable, Sequence
 
@@ -62,6 +63,8 @@ class Change:
                 isinstance(c, list) and len(c) == 2 and isinstance(c[0], str) and _is_number(c[1])
                 for c in cands):
             raise ChangeError('"candidates" must be a list of [text, score] pairs')
+        for k, c in enumerate(cands, 1):
+            _text(f'"candidates" {k}', c[0])
         confidence = _field(d, "confidence", float, 1.0)
         if not 0.0 <= confidence <= 1.0:
             raise ChangeError(f'"confidence" must lie in 0..1, got {confidence}')
@@ -79,14 +82,27 @@ def _is_number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _text(what: str, value: str) -> str:
+    """``value`` checked to be Unicode text: JSON can spell a lone surrogate (``"\\ud800"``), which is
+    no character, so no text can hold it and no UTF-8 file can be written with it."""
+    m = _SURROGATE.search(value)
+    if m:
+        raise ChangeError(f"{what} is not valid text: it holds a lone surrogate "
+                          f"(\\u{ord(m.group()):04x} at offset {m.start()})")
+    return value
+
+
 def _field(d: dict, key: str, kind: type, default=None):
     """``d[key]`` checked to be a JSON value of ``kind`` (int: a whole number; float: any finite
-    number); ``default`` when the key is absent."""
+    number; str: text without a lone surrogate); ``default`` when the key is absent."""
     if key not in d:
         return default
     value = d[key]
     if kind is str and isinstance(value, str):
-        return value
+        return _text(f'"{key}"', value)
     if kind is int and isinstance(value, int) and not isinstance(value, bool):
         return value
     if kind is float and _is_number(value):
@@ -157,7 +173,8 @@ def log_entries(data: str) -> list[tuple[str | None, Change]]:
     """Every change of a log with the path it belongs to (None where the log names none): the
     forms :func:`changes_from_json` reads, whose entries may carry a ``path`` (``fix --log``,
     ``check --format jsonl``, a batch run's log), and a list of ``{"path", "changes"}`` objects
-    (``check --format json`` over several files)."""
+    (``check --format json`` over several files).  A leading byte-order mark is passed over."""
+    data = data[1:] if data.startswith("\ufeff") else data  # a Windows editor saved it
     if not data.strip():
         return []
     try:

@@ -1072,8 +1072,9 @@ def apply_(
     """Write the final files from a decisions file: only the accepted changes.
 
     Each input is checked against the SHA-256 the report recorded; one that
-    has changed since (or is missing) is reported on one line and skipped, and
-    the exit status is then 2.  Relative paths are relative to the directory
+    has changed since (or is missing, or whose entry cannot be read) is
+    reported on one line and skipped, the others are applied, and the exit
+    status is then 2.  Relative paths are relative to the directory
     the report was made in.  Inputs are rewritten only with --in-place.
 
     \b
@@ -1087,7 +1088,7 @@ def apply_(
         raise CliError("give either --output-dir OUT_DIR or --in-place" if not in_place
                        else "--in-place and --output-dir cannot be used together")
     try:
-        files = dc.parse(read_text(decisions), display_name(decisions))
+        files = dc.parse(read_text(decisions), display_name(decisions), strict=False)
         written, applied, failed = dc.apply_all(files, out_dir=output_dir, in_place=in_place, on_error=_error)
     except dc.DecisionsError as exc:
         raise CliError(str(exc)) from None

@@ -53,13 +53,20 @@ class FileDecisions:
     path: str
     sha256: str
     changes: tuple[tuple[Change, bool], ...]  # (change, accepted), as in the file
+    problem: str = ""  # why this entry cannot be applied (one line, naming the decisions file); "": it can
 
     def accepted(self) -> list[Change]:
         return [c for c, ok in self.changes if ok]
 
 
-def parse(data: str, name: str) -> list[FileDecisions]:
-    """The files of a decisions document; DecisionsError names ``name`` and what is wrong."""
+def parse(data: str, name: str, *, strict: bool = True) -> list[FileDecisions]:
+    """The files of a decisions document; DecisionsError names ``name`` and what is wrong.
+
+    A leading byte-order mark is passed over (Notepad adds one to a file it saves).  With
+    ``strict`` False, a file entry that names its ``path`` but whose changes cannot be read (a
+    change that is not one, a lone surrogate in its wording) does not stop the others: it comes
+    back with its ``problem`` set and no changes, for :func:`apply_all` to report and skip."""
+    data = data[1:] if data.startswith("\ufeff") else data
     try:
         obj = json.loads(data)
     except json.JSONDecodeError as exc:
@@ -82,19 +89,31 @@ def parse(data: str, name: str) -> list[FileDecisions]:
         digest = f.get("sha256")
         if not isinstance(digest, str) or len(digest) != 64:
             raise DecisionsError(f"{where} ({f['path']}): needs a \"sha256\" of 64 hex digits")
-        changes = f.get("changes", [])
-        if not isinstance(changes, list):
-            raise DecisionsError(f"{where} ({f['path']}): \"changes\" must be a list")
-        pairs = []
-        for j, d in enumerate(changes, 1):
-            if not isinstance(d, dict) or not isinstance(d.get("accepted"), bool):
-                raise DecisionsError(f"{where} ({f['path']}): change {j} needs \"accepted\": true or false")
-            try:
-                pairs.append((Change.from_dict(d), d["accepted"]))
-            except ChangeError as exc:
-                raise DecisionsError(f"{where} ({f['path']}): change {j}: {exc}") from None
-        out.append(FileDecisions(f["path"], digest.lower(), tuple(pairs)))
+        try:
+            pairs = _changes(f, f"{where} ({f['path']})")
+        except DecisionsError as exc:
+            if strict:
+                raise
+            out.append(FileDecisions(f["path"], digest.lower(), (), problem=str(exc)))
+            continue
+        out.append(FileDecisions(f["path"], digest.lower(), pairs))
     return out
+
+
+def _changes(f: dict, where: str) -> tuple[tuple[Change, bool], ...]:
+    """The (change, accepted) pairs of the file entry ``f``; DecisionsError prefixed ``where``."""
+    changes = f.get("changes", [])
+    if not isinstance(changes, list):
+        raise DecisionsError(f"{where}: \"changes\" must be a list")
+    pairs = []
+    for j, d in enumerate(changes, 1):
+        if not isinstance(d, dict) or not isinstance(d.get("accepted"), bool):
+            raise DecisionsError(f"{where}: change {j} needs \"accepted\": true or false")
+        try:
+            pairs.append((Change.from_dict(d), d["accepted"]))
+        except ChangeError as exc:
+            raise DecisionsError(f"{where}: change {j}: {exc}") from None
+    return tuple(pairs)
 
 
 _CHANGE_LOG = ("{name}: is a change log, not a decisions file (apply reads what a report's \"Export "
@@ -141,8 +160,8 @@ def apply_all(files: Sequence[FileDecisions], *, out_dir: str | None, in_place: 
               on_error: Callable[[str], None]) -> tuple[int, int, int]:
     """Apply each file's accepted changes and write the result: under ``out_dir``, or over the
     input when ``in_place`` (only if something changed).  An input that is missing, changed
-    since the report or does not fit its changes is reported through ``on_error`` (one line)
-    and skipped.  Returns (files written, changes applied, files failed)."""
+    since the report or does not fit its changes, or whose entry could not be read (its
+    ``problem``), is reported through ``on_error`` (one line) and skipped.  Returns (files written, changes applied, files failed)."""
     if (out_dir is None) == (not in_place):
         raise ValueError("exactly one of out_dir and in_place")
     targets = output_paths(files, out_dir) if out_dir is not None else [f.path for f in files]
@@ -153,6 +172,8 @@ def apply_all(files: Sequence[FileDecisions], *, out_dir: str | None, in_place: 
     written = applied = failed = 0
     for f, target in zip(files, targets):
         try:
+            if f.problem:
+                raise InputError(f"{f.problem}; not applied")
             if f.path == "-":
                 raise InputError(f"{f.path}: standard input cannot be applied to; report on a file")
             text = read_text(f.path)

@@ -198,3 +198,40 @@ def test_log_entries_keep_each_changes_file():
 def test_log_entries_name_what_is_wrong(bad, fragment):
     with pytest.raises(ChangeError, match=re.escape(fragment)):
         log_entries(bad)
+
+
+@pytest.mark.parametrize("entry, fragment", [
+    ({"start": 0, "end": 1, "old": "T", "new": "\ud800"}, '"new" is not valid text: it holds a lone surrogate '
+                                                            '(\\ud800 at offset 0)'),
+    ({"start": 0, "end": 1, "old": "\udce9", "new": "x"}, '"old" is not valid text'),
+    ({"start": 0, "end": 1, "old": "T", "new": "x", "candidates": [["x", 0.5], ["a\udfff", 0.1]]},
+     '"candidates" 2 is not valid text: it holds a lone surrogate (\\udfff at offset 1)'),
+    ({"start": 0, "end": 1, "old": "T", "new": "x", "reason": "r\ud800"}, '"reason" is not valid text'),
+])
+def test_a_lone_surrogate_in_a_changes_wording_is_a_malformed_entry(entry, fragment):
+    # JSON spells it "\ud800"; no text holds one and no UTF-8 file can be written with it
+    data = json.dumps({"changes": [{"start": 4, "end": 5, "old": "s", "new": "S"}, entry]})
+    assert "\\ud" in data
+    with pytest.raises(ChangeError, match="^change 2: ") as exc:
+        log_entries(data)
+    assert fragment in str(exc.value)
+    with pytest.raises(ChangeError, match="^line 1: "):
+        log_entries(json.dumps(entry) + "\n" + json.dumps(entry) + "\n")
+
+
+def test_a_lone_surrogate_in_a_path_is_a_file_name():
+    # a file name that is not UTF-8 (Python's surrogateescape) is written so, and read back as itself
+    path = "caf\udce9.txt"
+    ((got, change),) = log_entries(json.dumps({"path": path, "changes": [{"start": 0, "end": 1, "old": "T",
+                                                                           "new": "t"}]}))
+    assert got == path and change.new == "t"
+
+
+@pytest.mark.parametrize("body", [
+    changes_to_json([ch(8, 15, "agency")]),
+    render_jsonl("a.txt", TEXT, [ch(8, 15, "agency"), ch(29, 36, "firm")]),
+    json.dumps([{"start": 8, "end": 15, "old": "company", "new": "agency"}]),
+])
+def test_a_leading_byte_order_mark_is_passed_over(body):
+    assert log_entries("\ufeff" + body) == log_entries(body) != []
+    assert log_entries("\ufeff") == []
