@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
@@ -77,8 +78,11 @@ def parse(data: str, name: str, *, strict: bool = True) -> list[FileDecisions]:
         if _is_change_log(data):
             raise DecisionsError(_CHANGE_LOG.format(name=name))
         raise DecisionsError(f"{name}: not a decisions file (expected an object with \"version\" and \"files\")")
-    if obj.get("version") != VERSION:
-        raise DecisionsError(f"{name}: unsupported decisions version {obj.get('version')!r} (expected {VERSION})")
+    if "version" not in obj:
+        raise DecisionsError(f"{name}: needs a \"version\" ({VERSION})")
+    version = obj["version"]
+    if type(version) is not int or version != VERSION:  # the integer: not true, not 1.0
+        raise DecisionsError(f"{name}: unsupported decisions version {json.dumps(version)} (expected {VERSION})")
     if not isinstance(obj["files"], list):
         raise DecisionsError(f"{name}: \"files\" must be a list")
     out = []
@@ -87,8 +91,9 @@ def parse(data: str, name: str, *, strict: bool = True) -> list[FileDecisions]:
         if not isinstance(f, dict) or not isinstance(f.get("path"), str) or not f["path"]:
             raise DecisionsError(f"{where}: needs a \"path\"")
         digest = f.get("sha256")
-        if not isinstance(digest, str) or len(digest) != 64:
-            raise DecisionsError(f"{where} ({f['path']}): needs a \"sha256\" of 64 hex digits")
+        if not isinstance(digest, str) or not _HEX64.fullmatch(digest):
+            got = "none" if digest is None else json.dumps(digest)[:80]
+            raise DecisionsError(f"{where} ({f['path']}): needs a \"sha256\" of 64 hex digits, got {got}")
         try:
             pairs = _changes(f, f"{where} ({f['path']})")
         except DecisionsError as exc:
@@ -115,6 +120,8 @@ def _changes(f: dict, where: str) -> tuple[tuple[Change, bool], ...]:
             raise DecisionsError(f"{where}: change {j}: {exc}") from None
     return tuple(pairs)
 
+
+_HEX64 = re.compile("[0-9a-fA-F]{64}")
 
 _CHANGE_LOG = ("{name}: is a change log, not a decisions file (apply reads what a report's \"Export "
                "decisions\" saves): to choose among its changes, run 'repair report FILE --log {name} "

@@ -112,3 +112,38 @@ def test_a_change_log_with_a_bom_is_read(spun, tmp_path, suffix):
                    fake=True)
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "rev.txt").read_bytes() == (tmp_path / "fixed.txt").read_bytes()
+
+
+# --- the version and the digest ---------------------------------------------------------------
+
+@pytest.mark.parametrize("version, shown", [(True, "true"), (1.0, "1.0"), ("1", '"1"'), (2, "2"), (None, "null")])
+def test_only_the_integer_1_is_version_1(version, shown):
+    doc = {**decisions("a.txt"), "version": version}
+    with pytest.raises(DecisionsError, match=f"^d: unsupported decisions version {shown} \\(expected 1\\)$"):
+        parse(json.dumps(doc), "d")
+    del doc["version"]
+    with pytest.raises(DecisionsError, match='^d: needs a "version"'):
+        parse(json.dumps(doc), "d")
+    assert parse(json.dumps({**doc, "version": 1}), "d")[0].path == "a.txt"
+
+
+@pytest.mark.parametrize("digest", ["z" * 64, "0" * 63 + "g", " " + "0" * 63, "0" * 64 + "\n", "0" * 65, 7])
+def test_a_sha256_that_is_not_64_hex_digits_is_malformed(spun, tmp_path, digest):
+    doc = decisions(spun)
+    doc["files"][0]["sha256"] = digest
+    with pytest.raises(DecisionsError, match=r'file 1 \(.*a.txt\): needs a "sha256" of 64 hex digits, got '):
+        parse(json.dumps(doc), "d")
+    d = tmp_path / "d.json"
+    d.write_text(json.dumps(doc))
+    r = run_module("apply", str(d), "-o", str(tmp_path / "out"))
+    assert r.returncode == 2
+    one_line_error(r, f"{d}: file 1 ({spun}): needs a \"sha256\" of 64 hex digits")
+    assert "changed since the report" not in r.stderr.decode()
+
+
+def test_an_upper_case_sha256_is_the_same_digest(spun, tmp_path):
+    doc = decisions(spun)
+    doc["files"][0]["sha256"] = doc["files"][0]["sha256"].upper()
+    d = tmp_path / "d.json"
+    d.write_text(json.dumps(doc))
+    assert run_module("apply", str(d), "-o", str(tmp_path / "out")).returncode == 0
