@@ -1019,7 +1019,9 @@ def report_(
     marked (hover or click one for its confidence, rule, reason and
     candidates), with an accept toggle per change, "Accept all" and "Reject
     all".  "Export decisions" saves a decisions file for `repair apply`; it
-    records each input's SHA-256, so apply refuses an input that has changed.
+    records each input's SHA-256, so apply refuses an input that has changed,
+    and the folder the report was made in, so apply finds relative paths from
+    any folder.
     The page loads nothing from the network.
 
     \b
@@ -1055,8 +1057,12 @@ def report_(
             continue
         entries.append(file_entry(path, text, changes, file_threshold))
         views.append(view(text, changes))
+    try:
+        base = os.getcwd()  # relative paths are relative to it: apply finds them from any folder
+    except OSError:  # the current folder was removed
+        base = None
     _write_file(html, render_html(entries, views, threshold=threshold, generator=f"{PROG} {__version__}",
-                                  spun_threshold=options.spun_min_confidence), generated=True)
+                                  spun_threshold=options.spun_min_confidence, base=base), generated=True)
     raise typer.Exit(EXIT_USAGE if failed else EXIT_OK)
 
 
@@ -1074,8 +1080,9 @@ def apply_(
     Each input is checked against the SHA-256 the report recorded; one that
     has changed since (or is missing, or whose entry cannot be read) is
     reported on one line and skipped, the others are applied, and the exit
-    status is then 2.  Relative paths are relative to the directory
-    the report was made in.  Inputs are rewritten only with --in-place.
+    status is then 2.  Relative paths are relative to the folder the report
+    was made in, which the decisions file records (in one made before it did,
+    to the current folder).  Inputs are rewritten only with --in-place.
 
     \b
     Examples:

@@ -4,13 +4,16 @@
 button saves it; ``repair apply`` turns it into the final files.  The format::
 
     {"version": 1,
+     "base": "/home/me/articles",
      "files": [{"path": "article.txt",
                 "sha256": "<hex digest of the input's bytes>",
                 "changes": [{...a change-log entry..., "accepted": true}, ...]}]}
 
-``path`` is as given to ``repair report`` (a relative path is relative to the
-directory it ran in).  ``sha256`` lets ``apply`` refuse an input that changed
-since the report: the changes' offsets would no longer fit it.
+``path`` is as given to ``repair report``; ``base`` is the folder it ran in (absolute),
+and a relative ``path`` is relative to it, wherever ``apply`` runs.  A decisions file
+without ``base`` (made before it was recorded) has its relative paths read from the
+current folder.  ``sha256`` lets ``apply`` refuse an input that changed since the
+report: the changes' offsets would no longer fit it.
 """
 from __future__ import annotations
 
@@ -45,8 +48,10 @@ def file_entry(path: str, text: str, changes: Sequence[Change], threshold: float
             "changes": [{**c.to_dict(), "accepted": c.confidence >= threshold} for c in changes]}
 
 
-def document(entries: Sequence[dict]) -> dict:
-    return {"version": VERSION, "files": list(entries)}
+def document(entries: Sequence[dict], base: str | None = None) -> dict:
+    """A decisions document of ``entries``; ``base``: the absolute folder their relative paths
+    are relative to (where the report was made)."""
+    return {"version": VERSION, **({} if base is None else {"base": base}), "files": list(entries)}
 
 
 @dataclass(frozen=True)
@@ -55,9 +60,18 @@ class FileDecisions:
     sha256: str
     changes: tuple[tuple[Change, bool], ...]  # (change, accepted), as in the file
     problem: str = ""  # why this entry cannot be applied (one line, naming the decisions file); "": it can
+    base: str | None = None  # the folder the report was made in (absolute); None: not recorded
 
     def accepted(self) -> list[Change]:
         return [c for c, ok in self.changes if ok]
+
+    @property
+    def source(self) -> str:
+        """The input file: ``path`` itself when absolute (or when no ``base`` was recorded: then
+        it is relative to the current folder), else ``path`` under ``base``."""
+        if self.base is None or self.path == "-" or os.path.isabs(self.path):
+            return self.path
+        return os.path.join(self.base, self.path)
 
 
 def parse(data: str, name: str, *, strict: bool = True) -> list[FileDecisions]:
@@ -85,6 +99,10 @@ def parse(data: str, name: str, *, strict: bool = True) -> list[FileDecisions]:
         raise DecisionsError(f"{name}: unsupported decisions version {json.dumps(version)} (expected {VERSION})")
     if not isinstance(obj["files"], list):
         raise DecisionsError(f"{name}: \"files\" must be a list")
+    base = obj.get("base")
+    if base is not None and not (isinstance(base, str) and os.path.isabs(base)):
+        raise DecisionsError(f"{name}: \"base\" must be the absolute path of the folder the report was made in, "
+                             f"got {json.dumps(base)[:80]}")
     out = []
     for k, f in enumerate(obj["files"], 1):
         where = f"{name}: file {k}"
@@ -99,9 +117,9 @@ def parse(data: str, name: str, *, strict: bool = True) -> list[FileDecisions]:
         except DecisionsError as exc:
             if strict:
                 raise
-            out.append(FileDecisions(f["path"], digest.lower(), (), problem=str(exc)))
+            out.append(FileDecisions(f["path"], digest.lower(), (), problem=str(exc), base=base))
             continue
-        out.append(FileDecisions(f["path"], digest.lower(), pairs))
+        out.append(FileDecisions(f["path"], digest.lower(), pairs, base=base))
     return out
 
 
@@ -146,8 +164,8 @@ def _is_change_log(data: str) -> bool:
 
 
 def output_paths(files: Sequence[FileDecisions], out_dir: str) -> list[str]:
-    """Where each file goes under ``out_dir``: a relative path inside the working directory
-    keeps its folders; any other path keeps only its name.  Two files landing on one path
+    """Where each file goes under ``out_dir``: a relative path that stays inside the folder it
+    is relative to keeps its folders; any other path keeps only its name.  Two files landing on one path
     is a DecisionsError."""
     targets = []
     for f in files:
@@ -168,14 +186,15 @@ def apply_all(files: Sequence[FileDecisions], *, out_dir: str | None, in_place: 
     """Apply each file's accepted changes and write the result: under ``out_dir``, or over the
     input when ``in_place`` (only if something changed).  An input that is missing, changed
     since the report or does not fit its changes, or whose entry could not be read (its
-    ``problem``), is reported through ``on_error`` (one line) and skipped.  Returns (files written, changes applied, files failed)."""
+    ``problem``), is reported through ``on_error`` (one line) and skipped.  Each input is read
+    at its :attr:`FileDecisions.source`.  Returns (files written, changes applied, files failed)."""
     if (out_dir is None) == (not in_place):
         raise ValueError("exactly one of out_dir and in_place")
-    targets = output_paths(files, out_dir) if out_dir is not None else [f.path for f in files]
+    targets = output_paths(files, out_dir) if out_dir is not None else [f.source for f in files]
     if out_dir is not None:
         for f, t in zip(files, targets):
-            if os.path.exists(t) and same_path(f.path, t):
-                raise DecisionsError(f"{t}: is the input {f.path}; use --in-place to rewrite inputs")
+            if os.path.exists(t) and same_path(f.source, t):
+                raise DecisionsError(f"{t}: is the input {f.source}; use --in-place to rewrite inputs")
     written = applied = failed = 0
     for f, target in zip(files, targets):
         try:
@@ -183,14 +202,14 @@ def apply_all(files: Sequence[FileDecisions], *, out_dir: str | None, in_place: 
                 raise InputError(f"{f.problem}; not applied")
             if f.path == "-":
                 raise InputError(f"{f.path}: standard input cannot be applied to; report on a file")
-            text = read_text(f.path)
+            text = _read(f)
             if sha256_text(text) != f.sha256:
-                raise InputError(f"{f.path}: changed since the report (sha256 differs); not applied")
+                raise InputError(f"{f.source}: changed since the report (sha256 differs); not applied")
             changes = f.accepted()
             try:
                 new = apply_changes(text, changes)
             except ChangeError as exc:
-                raise InputError(f"{f.path}: {exc}") from None
+                raise InputError(f"{f.source}: {exc}") from None
             if out_dir is not None or new != text:
                 parent = os.path.dirname(target)
                 if parent:
@@ -205,3 +224,15 @@ def apply_all(files: Sequence[FileDecisions], *, out_dir: str | None, in_place: 
             on_error(f"{target}: cannot write: {exc.strerror or exc}")
             failed += 1
     return written, applied, failed
+
+
+def _read(f: FileDecisions) -> str:
+    """The text of ``f``'s input; a missing one of an old decisions file (no ``base``) says where
+    it was looked for."""
+    try:
+        return read_text(f.source)
+    except InputError as exc:
+        if f.base is None and not os.path.isabs(f.path) and not os.path.lexists(f.path):
+            raise InputError(f"{exc} (looked for in the current folder {os.getcwd()}: this decisions file does "
+                             f"not record the folder the report was made in; run apply from there)") from None
+        raise

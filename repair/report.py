@@ -61,11 +61,13 @@ def view(text: str, changes: Sequence[Change]) -> dict:
 
 
 def render_html(entries: Sequence[dict], views: Sequence[dict], *, threshold: float,
-                generator: str = "repair", spun_threshold: float | None = None) -> str:
+                generator: str = "repair", spun_threshold: float | None = None, base: str | None = None) -> str:
     """The page for decisions ``entries`` (:func:`repair.decisions.file_entry`) and their
     :func:`view`\\ s, in the same order. ``spun_threshold``: the lower threshold of a text that
-    reads as spun, if the run had one (the entries' accepted flags already follow it)."""
-    data = {**document(entries), "threshold": threshold, "spun_threshold": spun_threshold,
+    reads as spun, if the run had one (the entries' accepted flags already follow it).  ``base``:
+    the absolute folder the entries' relative paths are relative to (where the report is made);
+    the exported decisions carry it, so ``apply`` finds the files from anywhere."""
+    data = {**document(entries, base), "threshold": threshold, "spun_threshold": spun_threshold,
             "generator": generator, "views": list(views)}
     script_hash = base64.b64encode(hashlib.sha256(_SCRIPT.encode("utf-8")).digest()).decode("ascii")
     return (_PAGE.replace("%CSP_HASH%", script_hash)
@@ -338,7 +340,7 @@ _SCRIPT = """
   }
 
   function decisions() {
-    return {version: data.version, files: files.map(function (f) {
+    return {version: data.version, base: data.base, files: files.map(function (f) {
       return {path: f.path, sha256: f.sha256, changes: f.changes.map(function (c) {
         var o = {};
         Object.keys(c).forEach(function (k) { o[k] = c[k]; });

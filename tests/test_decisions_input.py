@@ -147,3 +147,75 @@ def test_an_upper_case_sha256_is_the_same_digest(spun, tmp_path):
     d = tmp_path / "d.json"
     d.write_text(json.dumps(doc))
     assert run_module("apply", str(d), "-o", str(tmp_path / "out")).returncode == 0
+
+
+# --- relative paths: relative to where the report was made --------------------------------------
+
+def report_in(folder, *paths):
+    """Make a report in ``folder`` of ``paths`` (relative to it); its decisions, as exported."""
+    from repair.report import extract_data
+
+    html = folder / "r.html"
+    r = run_module("report", *paths, "--html", str(html), fake=True, cwd=folder)
+    assert r.returncode == 0, r.stderr
+    data = extract_data(html.read_text(encoding="utf-8"))
+    return {k: data[k] for k in ("version", "base", "files")}
+
+
+def test_apply_from_another_folder_finds_the_reports_relative_paths(tmp_path):
+    made, elsewhere = tmp_path / "made", tmp_path / "elsewhere"
+    (made / "sub").mkdir(parents=True)
+    elsewhere.mkdir()
+    (made / "sub" / "a.txt").write_bytes(TEXT.encode())
+    (elsewhere / "sub").mkdir()
+    (elsewhere / "sub" / "a.txt").write_bytes(b"a decoy with the same name\n")
+    doc = report_in(made, "sub/a.txt")
+    assert doc["base"] == str(made) and doc["files"][0]["path"] == "sub/a.txt"
+    d = tmp_path / "d.json"
+    d.write_text(json.dumps(doc))
+    r = run_module("apply", str(d), "-o", "out", cwd=elsewhere)
+    assert r.returncode == 0, r.stderr
+    # the report's file, its relative path kept under OUT_DIR (relative to where apply runs)
+    assert (elsewhere / "out" / "sub" / "a.txt").read_bytes() == b"The spy agency said\nthe big agency\n"
+    r = run_module("apply", str(d), "--in-place", cwd=elsewhere)
+    assert r.returncode == 0, r.stderr
+    assert (made / "sub" / "a.txt").read_bytes() == b"The spy agency said\nthe big agency\n"
+    assert (elsewhere / "sub" / "a.txt").read_bytes() == b"a decoy with the same name\n"
+    # the input is gone: the message names where it was looked for
+    (made / "sub" / "a.txt").unlink()
+    r = run_module("apply", str(d), "-o", "out2", cwd=elsewhere)
+    assert r.returncode == 2
+    assert r.stderr.decode().splitlines()[0] == f"repair: error: {made}/sub/a.txt: no such file"
+
+
+def test_old_decisions_without_base_are_relative_to_the_current_folder(tmp_path):
+    made, elsewhere = tmp_path / "made", tmp_path / "elsewhere"
+    made.mkdir()
+    elsewhere.mkdir()
+    (made / "a.txt").write_bytes(TEXT.encode())
+    doc = report_in(made, "a.txt")
+    del doc["base"]
+    d = tmp_path / "d.json"
+    d.write_text(json.dumps(doc))
+    assert run_module("apply", str(d), "-o", "out", cwd=made).returncode == 0
+    assert (made / "out" / "a.txt").read_bytes() == b"The spy agency said\nthe big agency\n"
+    r = run_module("apply", str(d), "-o", "out", cwd=elsewhere)
+    assert r.returncode == 2
+    err = r.stderr.decode().splitlines()[0]
+    assert err.startswith(f"repair: error: a.txt: no such file (looked for in the current folder {elsewhere}: "
+                          "this decisions file does not record the folder the report was made in")
+
+
+def test_an_absolute_path_ignores_base(spun, tmp_path):
+    doc = {**decisions(spun), "base": str(tmp_path / "nowhere")}
+    files = parse(json.dumps(doc), "d")
+    assert files[0].source == str(spun)
+    assert parse(json.dumps({**decisions("a.txt"), "base": "/r"}), "d")[0].source == "/r/a.txt"
+    assert parse(json.dumps(decisions("a.txt")), "d")[0].source == "a.txt"
+
+
+@pytest.mark.parametrize("base", ["relative/folder", "", 3, True])
+def test_base_must_be_an_absolute_folder(base):
+    with pytest.raises(DecisionsError, match='^d: "base" must be the absolute path of the folder the report '
+                                             'was made in, got '):
+        parse(json.dumps({**decisions("a.txt"), "base": base}), "d")

@@ -104,6 +104,7 @@ def test_export_decisions_without_the_policy(report, tmp_path):
     exported = json.loads(html.unescape(re.search(r'<pre id="exported">(.*?)</pre>', dom, re.S).group(1)))
     original = extract_data(text)
     assert exported["version"] == 1 and len(exported["files"]) == 1
+    assert exported["base"] == original["base"] == os.getcwd()  # where the report was made, for apply
     assert [c["accepted"] for c in exported["files"][0]["changes"]] == [False, False, True]
     for got, want in zip(exported["files"][0]["changes"], original["files"][0]["changes"]):
         assert {k: v for k, v in got.items() if k != "accepted"} == {k: v for k, v in want.items() if k != "accepted"}
