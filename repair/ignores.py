@@ -28,7 +28,7 @@ from .changes import Change
 from .render import LineIndex
 from .textio import read_file
 
-__all__ = ["filter_changes", "ignored_lines", "read_word_list", "word_matcher"]
+__all__ = ["filter_changes", "ignored_lines", "normalise_word", "read_word_list", "word_matcher"]
 
 _MARKER = re.compile(r"\brepair:[ \t]*ignore(-next-line)?(?![\w-])", re.IGNORECASE)
 
@@ -89,6 +89,12 @@ def filter_changes(text: str, changes: Sequence[Change], ignore_words: Iterable[
             and not (matcher is not None and matcher.search(c.old))]
 
 
+def normalise_word(word: str) -> str:
+    """An ignore-list entry as it is kept: lower case, inner whitespace collapsed to one space,
+    none at the ends ("" for a blank one)."""
+    return " ".join(word.split()).lower()
+
+
 def read_word_list(path: str | os.PathLike) -> frozenset[str]:
     """The words of an ignore-word file: one word or phrase a line, ``#`` starts a
     comment, blank lines skipped; lower-cased with inner whitespace collapsed.
@@ -97,7 +103,7 @@ def read_word_list(path: str | os.PathLike) -> frozenset[str]:
     text = read_file(path)
     words = set()
     for line in text.splitlines():
-        word = " ".join(line.split("#", 1)[0].split()).lower()
+        word = normalise_word(line.split("#", 1)[0])
         if word:
             words.add(word)
     return frozenset(words)

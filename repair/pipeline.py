@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import bisect
 import functools
-from dataclasses import dataclass, field, replace
+import math
+import numbers
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field, fields, replace
 
 from .changes import Change, apply_changes
 from .ignores import filter_changes, word_matcher
@@ -28,7 +32,16 @@ SPUN_THRESHOLD = 0.4
 
 @dataclass(frozen=True)
 class Options:
-    """Every knob of a run, with its default; override by keyword."""
+    """Every knob of a run, with its default; override by keyword.
+
+    Checked and normalised when made, so a bad value fails here, with a message saying what is
+    wrong, rather than deep inside a run: the thresholds must be real numbers in [0, 1] (a
+    TypeError for a string, None or a bool, a ValueError for nan or a number outside);
+    ``lexicons``, ``select`` and ``ignore`` may be any iterable of strings (one string is one
+    item) and become tuples; ``select`` may not be empty, and the rules must exist and leave
+    one to run (ValueError); ``ignore_words`` may be any iterable of strings (a set, a list; one
+    string is one word or phrase) and becomes a frozenset in lower case with inner whitespace
+    collapsed, as an ignore-word file is read."""
     min_confidence: float = DEFAULT_THRESHOLD
     # the threshold in a text whose spin score is at least SPUN_SCORE; None: min_confidence everywhere
     # (so it is when min_confidence is given: a threshold the user chose holds for every text)
@@ -37,6 +50,28 @@ class Options:
     select: tuple[str, ...] | None = None  # rule ids or prefixes ("spin", "artifact.space"); None: the defaults
     ignore: tuple[str, ...] = ()  # rule ids or prefixes left out
     ignore_words: frozenset[str] = frozenset()  # wordings never edited (lower case; see repair/ignores.py)
+
+    def __post_init__(self) -> None:
+        from .ignores import normalise_word
+
+        def put(name: str, value) -> None:
+            object.__setattr__(self, name, value)
+
+        put("min_confidence", _threshold("min_confidence", self.min_confidence))
+        if self.spun_min_confidence is not None:
+            put("spun_min_confidence", _threshold("spun_min_confidence", self.spun_min_confidence))
+        put("lexicons", tuple(_strings("lexicons", self.lexicons, paths=True)))
+        put("ignore", tuple(_strings("ignore", self.ignore)))
+        if self.select is not None:
+            put("select", tuple(_strings("select", self.select)))
+            if not self.select:
+                raise ValueError("select is empty: a run that checks no rule checks nothing (give rule ids "
+                                 "or prefixes, or 'all'; None: the rules on by default)")
+        if self.select is not None or self.ignore:
+            if not selected_rules(self.select, self.ignore):  # an unknown rule is a ValueError there
+                raise ValueError("select and ignore leave no rule to run (see `repair rules`)")
+        words = (normalise_word(w) for w in _strings("ignore_words", self.ignore_words))
+        put("ignore_words", frozenset(w for w in words if w))
 
     def threshold(self, spin_score: float) -> float:
         """The threshold for a text with this spin score: the document gate's lower one in a text
@@ -49,6 +84,31 @@ class Options:
     def lowest_threshold(self) -> float:
         """The lowest threshold any text can get (that of a text that reads as spun)."""
         return self.threshold(1.0)
+
+
+def _threshold(name: str, value) -> float:
+    """``value`` as a threshold: a real number (not a bool) in [0, 1]."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number between 0 and 1, not {type(value).__name__}")
+    value = float(value)
+    if not 0.0 <= value <= 1.0:  # also refuses nan
+        raise ValueError(f"{name} must be between 0 and 1, got {value}")
+    return value
+
+
+def _strings(name: str, value, *, paths: bool = False) -> list[str]:
+    """The strings of ``value``, an iterable of them (one string: one item); ``paths``: file
+    paths (``os.PathLike`` too), kept as given."""
+    kinds = (str, os.PathLike) if paths else (str,)
+    if isinstance(value, kinds):
+        value = [value]
+    if isinstance(value, (bytes, bytearray)) or not isinstance(value, Iterable):
+        raise TypeError(f"{name} must be an iterable of strings, not {type(value).__name__}")
+    items = list(value)
+    for item in items:
+        if not isinstance(item, kinds):
+            raise TypeError(f"{name} must hold strings, not {type(item).__name__} ({item!r})")
+    return [os.fspath(i) if paths else i for i in items]
 
 
 SPIN_RULES = {  # id -> description; both on by default
@@ -85,10 +145,28 @@ class Result:
     threshold: float = DEFAULT_THRESHOLD  # the threshold this text got (Options.threshold of its spin score)
 
 
+_OPTION_NAMES = tuple(f.name for f in fields(Options))
+
+
 def _options(options: Options | None, overrides: dict) -> Options:
+    """``options`` (None: the defaults) with the keyword ``overrides``, checked (see :class:`Options`)."""
+    if options is not None and not isinstance(options, Options):
+        raise TypeError(f"options must be a repair.Options, not {type(options).__name__}; give settings as "
+                        "keywords (fix(text, min_confidence=0.7)) or as repair.Options(min_confidence=0.7)")
+    unknown = sorted(set(overrides) - set(_OPTION_NAMES))
+    if unknown:
+        raise TypeError(f"unknown option {unknown[0]!r} (known: {', '.join(_OPTION_NAMES)})")
     if "min_confidence" in overrides:  # a threshold asked for holds everywhere unless a second is given too
         overrides = {"spun_min_confidence": None, **overrides}
     return replace(options or Options(), **overrides)
+
+
+def _check_text(text) -> None:
+    if isinstance(text, str):
+        return
+    if isinstance(text, (bytes, bytearray, memoryview)):
+        raise TypeError(f"text must be str, not {type(text).__name__}; decode it first (data.decode('utf-8'))")
+    raise TypeError(f"text must be str, not {type(text).__name__}")
 
 
 def fix_and_explain(text: str, options: Options | None = None, *, suggest=None, **overrides) -> Result:
@@ -98,7 +176,12 @@ def fix_and_explain(text: str, options: Options | None = None, *, suggest=None, 
     changes of an ignored word (``Options.ignore_words``) are dropped before anything is
     applied, so the log holds only what was kept.  ``suggest`` replaces the engine's
     proposal step, ``(text, Options) -> (changes, spin rate)``; batch workers pass it on
-    (tests use it to run a stand-in engine)."""
+    (tests use it to run a stand-in engine).
+
+    ``text`` must be a str (a TypeError otherwise: bytes are to be decoded first); ``options``
+    a :class:`Options` or None, and ``overrides`` its fields by keyword, checked as
+    :class:`Options` checks them (a TypeError or ValueError saying what is wrong)."""
+    _check_text(text)
     opts = _options(options, overrides)
     suggestions, spin_rate = (suggest or _suggest)(text, opts)
     suggestions = filter_changes(text, suggestions, matcher=_word_matcher(opts.ignore_words))
