@@ -471,7 +471,9 @@ def check(
     ignore: Optional[List[str]] = _IGNORE,
     score: bool = typer.Option(False, "--score",
                                help="Print each text's document spin score instead of its edits: "
-                                    "PATH<TAB>score, the expected share of its words that are spun "
+                                    "PATH<TAB>score (a tab, line end or backslash in PATH escaped as \\t, "
+                                    "\\n, \\r, \\\\), or with --format json|jsonl {path, spin_score, "
+                                    "threshold, words}; the score is the expected share of its words that are spun "
                                     "(about 0 for clean prose; SpinBot output the lexicon knows scores "
                                     f"about 0.1-0.15). At {SPUN_SCORE} or more a text reads as spun and "
                                     f"gets the threshold {SPUN_THRESHOLD}."),
@@ -501,19 +503,23 @@ def check(
       repair check article.txt --min-confidence 0.8 --format json
       repair check article.txt --lexicon my_farm.tsv
       repair check scraped/*.txt --select artifact.mojibake,artifact.entity
-      repair check scraped/*.txt --score | sort -t$'\t' -k2 -gr | head
+      repair check scraped/*.txt --score | sort -t$'\\t' -k2 -gr | head
       repair check corpus/ -j 2 --format full
       repair check corpus/ --format sarif > repair.sarif
       repair check docs/ --format github        # annotations in a GitHub workflow
       cat spun.txt | repair check -
     """
     from . import batch
-    from .formats import Report
+    from .formats import ALIASES, SCORE_FORMATS, Report, ScoreReport
 
+    if score and ALIASES.get(format.value, format.value) not in SCORE_FORMATS:
+        raise CliError(f"--score prints a score per file, as concise (PATH<TAB>score), json or jsonl; "
+                       f"--format {format.value} lists changes")
     s = _settings(paths, config, isolated, min_confidence, lexicon, select, ignore, ignore_words,
                   include, exclude)
     folders = any(p != "-" and os.path.isdir(p) for p in paths)
-    report = Report(format.value, many=len(paths) > 1 or folders)
+    many = len(paths) > 1 or folders
+    report = ScoreReport(format.value, many=many) if score else Report(format.value, many=many)
     todo, notes = batch.check_jobs(paths, s.include, s.exclude, read_stdin=lambda: read_text("-"))
     summary = batch.Summary("check", files=len(todo), notes=notes)
     found = named_failed = False
@@ -529,11 +535,10 @@ def check(
                 named_failed = named_failed or job.explicit
                 continue
             found = found or bool(r.changes)
-            write_stdout(f"{r.path}\t{r.spin_score:.4f}\n" if score else
+            write_stdout(report.add(r.path, r.spin_score, r.threshold, r.words) if score else
                          report.add(r.path, r.text, r.changes, spin_score=round(r.spin_score, 4), threshold=r.threshold),
                          generated=True)
-    if not score:
-        write_stdout(report.finish(), generated=True)
+    write_stdout(report.finish(), generated=True)
     summary.seconds = time.monotonic() - t0
     code = _batch_end("check", summary, quiet or not folders)
     raise typer.Exit(EXIT_INTERNAL if summary.internal else EXIT_USAGE if named_failed

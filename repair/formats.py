@@ -36,13 +36,14 @@ from pathlib import Path
 from typing import Sequence
 
 from .changes import Change
-from .render import (LINE_END, LineIndex, concise_line, file_object, json_text, line_end, quote, render_json,
-                     render_jsonl, render_text)
+from .render import (LINE_END, LineIndex, concise_line, file_object, json_line, json_text, line_end, line_name,
+                     quote, render_json, render_jsonl, render_text)
 
-__all__ = ["FORMATS", "ALIASES", "Report", "Utf16Index", "languagetool_response", "sarif_log",
-           "github_lines", "full_text"]
+__all__ = ["FORMATS", "SCORE_FORMATS", "ALIASES", "Report", "ScoreReport", "Utf16Index", "languagetool_response",
+           "sarif_log", "github_lines", "full_text"]
 
 FORMATS = ("concise", "full", "json", "jsonl", "languagetool", "sarif", "github")
+SCORE_FORMATS = ("concise", "json", "jsonl")  # those that print a spin score (check --score)
 ALIASES = {"text": "concise"}
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _BOM = "\ufeff"
@@ -323,3 +324,36 @@ class Report:
         if self.fmt == "sarif":
             return json_text(sarif_log(self._files, self._failures))
         return ""
+
+
+class ScoreReport:
+    """``repair check --score``: each input's document spin score, in ``fmt``, one of
+    :data:`SCORE_FORMATS` (the others describe changes, which --score does not print):
+
+    * ``concise``: ``PATH<TAB>score``, the name as :func:`~repair.render.line_name` shows it, so
+      ``sort -t$'\\t' -k2 -gr`` sorts it whatever the names hold;
+    * ``json``: ``{"path", "spin_score", "threshold", "words"}``, the fields ``json`` gives a
+      file without its changes (an array of them for several inputs, as ``json`` prints);
+    * ``jsonl``: one such object a line."""
+
+    def __init__(self, fmt: str, *, many: bool = False):
+        fmt = ALIASES.get(fmt, fmt)
+        if fmt not in SCORE_FORMATS:
+            raise ValueError(f"--score prints {fmt!r} in none of its formats: use {', '.join(SCORE_FORMATS)}")
+        self.fmt, self.many = fmt, many
+        self._objects: list[dict] = []
+
+    def add(self, path: str, spin_score: float, threshold: float | None, words: int) -> str:
+        """Take one input's score; return the text to print now."""
+        if self.fmt == "concise":
+            return f"{line_name(path)}\t{spin_score:.4f}\n"
+        obj = {"path": path, "spin_score": round(spin_score, 4), "threshold": threshold, "words": words}
+        if self.fmt == "jsonl":
+            return json_line(obj)
+        if not self.many:
+            return json_text(obj)
+        self._objects.append(obj)
+        return ""
+
+    def finish(self) -> str:
+        return json_text(self._objects) if self.fmt == "json" and self.many else ""

@@ -15,7 +15,7 @@ from typing import Sequence
 from .changes import Change
 from .tokens import LINE_END
 
-__all__ = ["LINE_END", "line_start", "line_end", "LineIndex", "quote", "concise_line", "render_text",
+__all__ = ["LINE_END", "line_start", "line_end", "LineIndex", "quote", "line_name", "concise_line", "render_text",
            "file_object", "render_json", "render_json_many", "render_jsonl", "json_line", "json_text", "unified_diff"]
 
 _BOM = "\ufeff"
@@ -81,6 +81,20 @@ def quote(s: str) -> str:
     return json.dumps(s, ensure_ascii=False)
 
 
+_NAME_ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
+# on Windows a backslash separates folders (no name holds one, nor a tab or line end): kept as it is
+_NAME_SPECIAL = re.compile("[\t\n\r\ud800-\udfff]" if os.sep == "\\" else "[\\\\\t\n\r\ud800-\udfff]")
+
+
+def line_name(path: str) -> str:
+    """``path`` as a line-oriented output shows it (``path:line:col: ...``, ``PATH<TAB>score``):
+    a backslash, tab, line feed and carriage return escaped as ``\\\\``, ``\\t``, ``\\n``,
+    ``\\r``, so a name can neither break a line nor add a column, and a lone surrogate (a name
+    that is not UTF-8) as ``\\udce9``.  A name without these is shown as it is (on Windows,
+    where a backslash separates folders, backslashes too)."""
+    return _NAME_SPECIAL.sub(lambda m: _NAME_ESCAPES.get(m.group()) or f"\\u{ord(m.group()):04x}", path)
+
+
 def render_text(path: str, text: str, changes: Sequence[Change]) -> str:
     """One line per change: ``path:line:col: "old" -> "new" (0.93) rule``."""
     index = LineIndex(text)
@@ -88,9 +102,10 @@ def render_text(path: str, text: str, changes: Sequence[Change]) -> str:
 
 
 def concise_line(path: str, line: int, col: int, c: Change) -> str:
-    """``path:line:col: "old" -> "new" (0.93) rule`` and a newline."""
+    """``path:line:col: "old" -> "new" (0.93) rule`` and a newline (``path`` as :func:`line_name`
+    shows it)."""
     rule = f" {c.rule}" if c.rule else ""
-    return f"{path}:{line}:{col}: {quote(c.old)} -> {quote(c.new)} ({c.confidence:.2f}){rule}\n"
+    return f"{line_name(path)}:{line}:{col}: {quote(c.old)} -> {quote(c.new)} ({c.confidence:.2f}){rule}\n"
 
 
 def file_object(path: str, changes: Sequence[Change], **extra) -> dict:
