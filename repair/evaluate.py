@@ -23,8 +23,9 @@ is :class:`repair.learn.Pair`).  The design:
   all pairs, where dist is the token-level Levenshtein distance: the share of the
   spinner's token edits undone; negative when the repair makes things worse.
 * **Edit precision and recall.**  The spun tokens are aligned to the original
-  ones with :mod:`difflib`.  ``equal`` blocks and equal-length ``replace`` blocks
-  map token by token; every other block (``replace`` of unequal length,
+  ones with :mod:`difflib` (through :func:`repair.learn.token_opcodes`, which
+  splits the long or repetitive pairs SequenceMatcher would take minutes over).
+  ``equal`` blocks and equal-length ``replace`` blocks map token by token; every other block (``replace`` of unequal length,
   ``insert``, ``delete``) only as a whole, so a change touching one is judged on
   the whole block.  Each suggestion is judged once, independent of thresholds:
 
@@ -40,7 +41,6 @@ is :class:`repair.learn.Pair`).  The design:
 """
 from __future__ import annotations
 
-import difflib
 import os
 import time
 import unicodedata
@@ -51,7 +51,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .changes import Change, apply_changes
-from .learn import Pair, parse_jsonl
+from .learn import Pair, parse_jsonl, token_opcodes
 from .textio import InputError, display_name, read_text
 from .tokens import tokenize
 
@@ -258,8 +258,7 @@ class _Alignment:
 
     def __init__(self, spun: list[str], original: list[str]):
         self.spun, self.original = spun, original
-        matcher = difflib.SequenceMatcher(a=spun, b=original, autojunk=False)
-        self.ops = matcher.get_opcodes()
+        self.ops = token_opcodes(spun, original)  # SequenceMatcher's, split when too slow
 
     @staticmethod
     def _positional(op) -> bool:

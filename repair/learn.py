@@ -11,7 +11,20 @@ both commands word the same problem the same way.  Files are read through
 
 Aligning.  :func:`align` tokenises both texts with the engine's tokenizer
 (:mod:`repair.tokens`), case-folds the tokens, and aligns them with
-``difflib.SequenceMatcher(autojunk=False)`` (spun as ``a``, original as ``b``).
+:func:`token_opcodes` (spun as ``a``, original as ``b``): the opcodes of
+``difflib.SequenceMatcher(autojunk=False)`` over the whole pair, unless that
+would take too long.  SequenceMatcher finds the longest matching run, then
+recurses on both sides of it; on repetitive text (one sentence spun the same
+way 400 times) the runs are short and the recursion lopsided, so it takes about
+cubic time (400 repeats: 100 s).  Its work is counted, deterministically, as the
+entries of its index it scans; past :data:`ALIGN_BUDGET` (about a second: far
+more than any paragraph or article needs, so ordinary pairs keep exactly the
+alignment they always had) the range is split instead at *anchors*, tokens that
+occur once on each side and whose two neighbours either side match too, kept in order (a
+longest increasing run, as in patience diff), and each gap is aligned the same
+way.  A range without anchors is aligned window by window
+(:data:`ALIGN_WINDOW` tokens a side), keeping the matches in each window's
+first half.  ``repair eval`` aligns with :func:`token_opcodes` too.
 A ``replace`` block with as many tokens on each side is split word for word
 (a spinner mostly swaps words one by one: "regularly utilized" -> "often used"
 gives "regularly" -> "often" and "utilized" -> "used"); a block of unequal sides
@@ -49,9 +62,11 @@ from __future__ import annotations
 import difflib
 import json
 import os
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import accumulate, pairwise
 from pathlib import Path
 
 from .lexicon import Entry, normalise
@@ -59,6 +74,8 @@ from .textio import STDIN_NAME, InputError, read_file, read_text
 from .tokens import Token, tokenize
 
 __all__ = [
+    "ALIGN_BUDGET",
+    "ALIGN_WINDOW",
     "MAX_TOKENS",
     "LearnStats",
     "Pair",
@@ -71,6 +88,7 @@ __all__ = [
     "read_jsonl",
     "read_pair_dirs",
     "read_pairs",
+    "token_opcodes",
 ]
 
 MAX_TOKENS = 4
@@ -258,16 +276,156 @@ def _split(s_side: Sequence[Token], o_side: Sequence[Token], split_equal: bool
     return [(s_side, o_side)]
 
 
+ALIGN_BUDGET = 10_000_000  # SequenceMatcher index entries scanned before a range is split
+ALIGN_WINDOW = 120  # tokens a side in a window, where a range has no anchors
+_ANCHOR_CONTEXT = 2  # neighbours on each side an anchor's must match
+
+Opcode = tuple[str, int, int, int, int]
+
+
+class _OverBudget(Exception):
+    pass
+
+
+class _BudgetedMatcher(difflib.SequenceMatcher):
+    """SequenceMatcher(autojunk=False) that gives up once it has done ``budget`` work.
+
+    The work of ``find_longest_match`` over ``a[alo:ahi]`` is bounded by the
+    positions in ``b`` of those tokens (it scans each one's list), so the
+    prefix sums of those list lengths count it in O(1) a call.
+    """
+
+    def __init__(self, a: Sequence[str], b: Sequence[str], budget: int) -> None:
+        super().__init__(None, a, b, autojunk=False)
+        self._left = budget
+        self._cost = [0, *accumulate(len(self.b2j.get(t, ())) for t in a)]
+
+    def find_longest_match(self, alo=0, ahi=None, blo=0, bhi=None):
+        ahi = len(self.a) if ahi is None else ahi
+        self._left -= self._cost[ahi] - self._cost[alo]
+        if self._left < 0:
+            raise _OverBudget
+        return super().find_longest_match(alo, ahi, blo, bhi)
+
+
+def _matched(a: Sequence[str], b: Sequence[str]) -> list[tuple[int, int, int]] | None:
+    """SequenceMatcher's matching blocks (without the sentinel); None when over budget."""
+    try:
+        return [(m.a, m.b, m.size) for m in _BudgetedMatcher(a, b, ALIGN_BUDGET).get_matching_blocks()
+                if m.size]
+    except _OverBudget:
+        return None
+
+
+def _anchors(a: Sequence[str], b: Sequence[str], alo: int, ahi: int, blo: int, bhi: int
+             ) -> list[tuple[int, int]]:
+    """Positions (i, j), increasing in both, of tokens once in a[alo:ahi] and once in
+    b[blo:bhi] whose two neighbours on each side match too: the longest such run in order.
+
+    (Unique tokens alone make poor anchors in spun text: "delayed" may stand for
+    "postponed" in one sentence and be the original in another.)
+    """
+    c = _ANCHOR_CONTEXT
+    in_a, in_b = Counter(a[alo:ahi]), Counter(b[blo:bhi])
+    where_b = {b[j]: j for j in range(blo + c, bhi - c) if in_b[b[j]] == 1 and in_a[b[j]] == 1}
+    found = [(i, where_b[a[i]]) for i in range(alo + c, ahi - c) if a[i] in where_b]
+    found = [(i, j) for i, j in found if a[i - c:i + c + 1] == b[j - c:j + c + 1]]
+    tails: list[int] = []  # tails[k]: index into found of the best run of length k + 1
+    tail_js: list[int] = []
+    back: list[int] = []
+    for n, (_, j) in enumerate(found):
+        k = bisect_left(tail_js, j)
+        back.append(tails[k - 1] if k else -1)
+        if k == len(tails):
+            tails.append(n)
+            tail_js.append(j)
+        else:
+            tails[k], tail_js[k] = n, j
+    run, n = [], tails[-1] if tails else -1
+    while n >= 0:
+        run.append(found[n])
+        n = back[n]
+    return run[::-1]
+
+
+def _windowed(a: Sequence[str], b: Sequence[str], alo: int, ahi: int, blo: int, bhi: int,
+              out: list[tuple[int, int, int]]) -> None:
+    """Align a range window by window, keeping each window's matches in its first half."""
+    half = ALIGN_WINDOW // 2
+    i, j = alo, blo
+    while i < ahi and j < bhi and max(ahi - i, bhi - j) > ALIGN_WINDOW:
+        wa, wb = min(i + ALIGN_WINDOW, ahi), min(j + ALIGN_WINDOW, bhi)
+        blocks = difflib.SequenceMatcher(None, a[i:wa], b[j:wb], autojunk=False).get_matching_blocks()
+        blocks = [m for m in blocks if m.size]
+        if not blocks:  # nothing in common here: leave it to a replace and move on
+            i, j = min(i + half, ahi), min(j + half, bhi)
+            continue
+        early = [m for m in blocks if m.a + m.size <= half and m.b + m.size <= half] or blocks[:1]
+        out.extend((i + m.a, j + m.b, m.size) for m in early)
+        i, j = i + early[-1].a + early[-1].size, j + early[-1].b + early[-1].size
+    if i < ahi and j < bhi:
+        blocks = difflib.SequenceMatcher(None, a[i:ahi], b[j:bhi], autojunk=False).get_matching_blocks()
+        out.extend((i + m.a, j + m.b, m.size) for m in blocks if m.size)
+
+
+def _opcodes_of(blocks: list[tuple[int, int, int]], na: int, nb: int) -> list[Opcode]:
+    """SequenceMatcher.get_opcodes() for these matching blocks (adjacent ones joined)."""
+    joined: list[tuple[int, int, int]] = []
+    for i, j, n in sorted(blocks):
+        if joined and joined[-1][0] + joined[-1][2] == i and joined[-1][1] + joined[-1][2] == j:
+            joined[-1] = (joined[-1][0], joined[-1][1], joined[-1][2] + n)
+        else:
+            joined.append((i, j, n))
+    ops: list[Opcode] = []
+    i = j = 0
+    for ai, bj, n in [*joined, (na, nb, 0)]:
+        if i < ai or j < bj:
+            ops.append(("replace" if i < ai and j < bj else "delete" if i < ai else "insert",
+                        i, ai, j, bj))
+        if n:
+            ops.append(("equal", ai, ai + n, bj, bj + n))
+        i, j = ai + n, bj + n
+    return ops
+
+
+def token_opcodes(a: Sequence[str], b: Sequence[str]) -> list[Opcode]:
+    """``difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()``, in near-linear
+    time on long or repetitive sequences: exactly that whenever SequenceMatcher stays within
+    :data:`ALIGN_BUDGET`, else aligned piecewise between anchors (see the module notes)."""
+    try:
+        return _BudgetedMatcher(a, b, ALIGN_BUDGET).get_opcodes()
+    except _OverBudget:
+        pass
+    blocks: list[tuple[int, int, int]] = []
+    ranges = [(0, len(a), 0, len(b), False)]  # the whole range is known to be over budget
+    while ranges:
+        alo, ahi, blo, bhi, try_whole = ranges.pop()
+        if alo == ahi or blo == bhi:
+            continue
+        if try_whole:
+            found = _matched(a[alo:ahi], b[blo:bhi])
+            if found is not None:
+                blocks += [(alo + i, blo + j, n) for i, j, n in found]
+                continue
+        anchors = _anchors(a, b, alo, ahi, blo, bhi)
+        if not anchors:
+            _windowed(a, b, alo, ahi, blo, bhi, blocks)
+            continue
+        blocks += [(i, j, 1) for i, j in anchors]
+        ends = [(alo - 1, blo - 1), *anchors, (ahi, bhi)]
+        ranges += [(i + 1, i2, j + 1, j2, True) for (i, j), (i2, j2) in pairwise(ends)]
+    return _opcodes_of(blocks, len(a), len(b))
+
+
 def align(original: str, spun: str, *, split_equal: bool = True) -> list[Substitution]:
     """The substitutions spun -> original in one aligned pair, in text order.
 
     ``split_equal=False`` keeps equal-length replace blocks whole (for comparison only).
     """
     o_tokens, s_tokens = tokenize(original), tokenize(spun)
-    matcher = difflib.SequenceMatcher(None, [_fold(t) for t in s_tokens],
-                                      [_fold(t) for t in o_tokens], autojunk=False)
     found = []
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+    for tag, i1, i2, j1, j2 in token_opcodes([_fold(t) for t in s_tokens],
+                                             [_fold(t) for t in o_tokens]):
         if tag != "replace" or _has_clause_punctuation(s_tokens[i1:i2] + o_tokens[j1:j2]):
             continue  # insertions, deletions, and rewrites across clause punctuation
         for s_side, o_side in _split(s_tokens[i1:i2], o_tokens[j1:j2], split_equal):
