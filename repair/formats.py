@@ -37,7 +37,7 @@ from typing import Sequence
 
 from .changes import Change
 from .render import (LINE_END, LineIndex, concise_line, file_object, json_line, json_text, line_end, line_name,
-                     quote, render_json, render_jsonl, render_text)
+                     quote, render_json, render_jsonl, render_text, shown_start)
 
 __all__ = ["FORMATS", "SCORE_FORMATS", "ALIASES", "Report", "ScoreReport", "Utf16Index", "languagetool_response",
            "sarif_log", "github_lines", "full_text"]
@@ -85,14 +85,16 @@ _WINDOW = 60  # code points of a long line shown either side of the span
 
 def full_text(path: str, text: str, changes: Sequence[Change]) -> str:
     """Each change as its concise line, the input line with ``^^^`` under the span and the
-    replacement, and its reason.  Long lines are cut to the span and 60 characters either side."""
+    replacement, and its reason.  Long lines are cut to the span and 60 characters either side.
+    The line is the one the change is reported on (:func:`~repair.render.shown_start`)."""
     index = LineIndex(text)
     out = []
     for c in changes:
-        line_no, col = index.position(c.start)
+        start = shown_start(c)
+        line_no, col = index.position(start)
         s = index.line_span(line_no)[0]
         line = text[s:line_end(text, s)]  # without its line end
-        a = c.start - s
+        a = start - s
         b = max(a, min(c.end - s, len(line)))
         if line_no == 1 and line.startswith(_BOM):
             line, a, b = line[1:], max(0, a - 1), max(0, b - 1)
@@ -194,8 +196,10 @@ def _uri(path: str) -> str:
     return urllib.parse.quote(path.replace(os.sep, "/"), safe="/", errors="surrogateescape")
 
 
-def _region(index: LineIndex, c: Change) -> dict:
-    line, col = index.position(c.start)
+def _region(index: LineIndex, c: Change, *, exact: bool = False) -> dict:
+    """The change's region: from where it is reported (:func:`~repair.render.shown_start`), or with
+    ``exact`` from its very start (what a fix replaces), to its end."""
+    line, col = index.position(c.start if exact else shown_start(c))
     end_line, end_col = index.position(c.end)
     return {"startLine": line, "startColumn": col, "endLine": end_line, "endColumn": end_col}
 
@@ -218,16 +222,18 @@ def sarif_log(files: Sequence[tuple[str, str, Sequence[Change]]], failures: Sequ
         location = {"uri": _uri(path)}
         for c in changes:
             region = _region(index, c)
+            snippet = c.old[shown_start(c) - c.start:]  # the text of the region
             results.append({
                 "ruleId": c.rule,
                 "ruleIndex": rule_index[c.rule],
                 "level": "warning",
                 "message": {"text": _message(c)},
                 "locations": [{"physicalLocation": {"artifactLocation": location,
-                                                    "region": {**region, "snippet": {"text": c.old}}}}],
+                                                    "region": {**region, "snippet": {"text": snippet}}}}],
                 "fixes": [{"description": {"text": f"Replace with {quote(c.new)}"},
                            "artifactChanges": [{"artifactLocation": location, "replacements": [
-                               {"deletedRegion": region, "insertedContent": {"text": c.new}}]}]}],
+                               {"deletedRegion": _region(index, c, exact=True),
+                                "insertedContent": {"text": c.new}}]}]}],
                 "properties": {"confidence": round(c.confidence, 4)},
             })
     notifications = [{"level": "error", "message": {"text": reason},

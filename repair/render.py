@@ -15,7 +15,8 @@ from typing import Sequence
 from .changes import Change
 from .tokens import LINE_END
 
-__all__ = ["LINE_END", "line_start", "line_end", "LineIndex", "quote", "line_name", "concise_line", "render_text",
+__all__ = ["LINE_END", "line_start", "line_end", "LineIndex", "quote", "line_name", "shown_start", "concise_line",
+           "render_text",
            "file_object", "render_json", "render_json_many", "render_jsonl", "json_line", "json_text", "unified_diff"]
 
 _BOM = "\ufeff"
@@ -95,10 +96,19 @@ def line_name(path: str) -> str:
     return _NAME_SPECIAL.sub(lambda m: _NAME_ESCAPES.get(m.group()) or f"\\u{ord(m.group()):04x}", path)
 
 
+def shown_start(c: Change) -> int:
+    """Where a change is reported (its line and column, a region's start): its ``start``, except
+    that when its old wording starts with line ends and holds more than them (the deletion of a
+    line with the line end before it, ``"\\nUpdated"``), the first character after them, the
+    start of the line it removes.  Offsets (JSON, logs, a fix's region) stay exact."""
+    rest = c.old.lstrip("\r\n")
+    return c.start + len(c.old) - len(rest) if rest else c.start
+
+
 def render_text(path: str, text: str, changes: Sequence[Change]) -> str:
-    """One line per change: ``path:line:col: "old" -> "new" (0.93) rule``."""
+    """One line per change: ``path:line:col: "old" -> "new" (0.93) rule``, at its :func:`shown_start`."""
     index = LineIndex(text)
-    return "".join(concise_line(path, *index.position(c.start), c) for c in changes)
+    return "".join(concise_line(path, *index.position(shown_start(c)), c) for c in changes)
 
 
 def concise_line(path: str, line: int, col: int, c: Change) -> str:

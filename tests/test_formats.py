@@ -194,7 +194,9 @@ def test_full_cuts_long_lines_and_shows_deletions():
     assert caret.index("^") == shown.index("company")
     text = "NEWS\nNEWS\n"
     out = full_text("b.txt", text, [Change(4, 9, "\nNEWS", "", "artifact.duplicate-line", 0.97)])
-    assert "1 | NEWS\n  |     ^ (delete)\n" in out
+    # shown on the line it deletes, not at the end of the line before (render.shown_start)
+    assert out.startswith('b.txt:2:1: "\\nNEWS" -> "" (0.97) artifact.duplicate-line\n')
+    assert "2 | NEWS\n  | ^^^^ (delete)\n" in out
 
 
 def test_cli_full_and_text_alias(spun, fake_engine_installed):

@@ -93,7 +93,10 @@ def test_sarif_and_github_count_a_lone_cr_as_a_line_end():
     results = sarif_log([("a.txt", text, [c, end])], descriptions={})["runs"][0]["results"]
     regions = [r["locations"][0]["physicalLocation"]["region"] for r in results]
     assert [(r["startLine"], r["startColumn"], r["endLine"], r["endColumn"]) for r in regions] == \
-        [(4, 10, 4, 17), (4, 17, 5, 2)]
+        [(4, 10, 4, 17), (5, 1, 5, 2)]  # the second shown where its text is, after the line end
+    fixed = [r["fixes"][0]["artifactChanges"][0]["replacements"][0]["deletedRegion"] for r in results]
+    assert [(r["startLine"], r["startColumn"], r["endLine"], r["endColumn"]) for r in fixed] == \
+        [(4, 10, 4, 17), (4, 17, 5, 2)]  # what a fix deletes is exact
     assert "line=4,col=10,endLine=4,endColumn=17" in github_lines("a.txt", text, [c])
 
 
@@ -121,7 +124,7 @@ def test_doubled_line_rule_fires_on_lone_cr_text_and_its_log_applies_and_reverts
     assert apply_changes(text, [c]).encode() == out.read_bytes()
     assert revert_changes(out.read_bytes().decode(), [c]).encode() == data
     r = run_module("check", str(src), "--select", "artifact")
-    assert r.returncode == 1 and r.stdout.startswith(f"{src}:1:6: ".encode()), r.stdout
+    assert r.returncode == 1 and r.stdout.startswith(f"{src}:2:1: ".encode()), r.stdout  # the copy's line
 
 
 @pytest.mark.parametrize("end", ["\r", "\r\n"], ids=["cr", "crlf"])
