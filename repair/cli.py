@@ -670,16 +670,23 @@ def _source_text(value: str) -> str:
     return value.strip()
 
 
-def _existing_lexicon(path: str):
-    """(entries, header comments) of the lexicon at ``path``; ([], []) when there is none."""
-    from .lexicon import LexiconError, read_header_comments, read_lexicon
+def _existing_lexicon(path: str, mend_it: bool):
+    """(entries, header comments, notes of what was mended) of the lexicon at ``path``;
+    ([], [], []) when there is none.  One that does not validate is refused unless ``mend_it``."""
+    from .lexicon import LexiconError, mend, read_header_comments, validate
 
     if os.path.isdir(path):
         raise CliError(f"{path}: is a directory")
     if not os.path.exists(path):
-        return [], []
+        return [], [], []
     try:
-        return read_lexicon(path), read_header_comments(path)
+        entries, notes = mend(path)
+        if notes and not mend_it:
+            problems = validate(path)
+            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+            raise CliError(f"{problems[0].format(path)}{more}; learn merges only into a lexicon that "
+                           f"passes '{PROG} lexicon validate': fix it, or give --repair to mend it")
+        return entries, read_header_comments(path), notes
     except LexiconError as exc:
         raise CliError(str(exc)) from None
 
@@ -726,6 +733,11 @@ def learn_(
                                  help="Print the entries that would be added or changed; write nothing."),
     source: str = typer.Option("learned", "--source", metavar="TEXT", callback=_source_text,
                                help="Provenance for the source column of new entries."),
+    mend_it: bool = typer.Option(
+        False, "--repair",
+        help="Merge into a LEXICON.tsv that does not validate, mending it first: duplicates merged, "
+             "self-pairs, entries without letters and the weaker entry of each chain or cycle "
+             "dropped; each change is listed on standard error."),
 ) -> None:
     """Learn spun -> original wording from aligned pairs into a lexicon (TSV).
 
@@ -733,8 +745,9 @@ def learn_(
     counted and weighted by how often its spun wording occurs at all.  An
     existing LEXICON.tsv is merged into and never loses an entry: counts add,
     weights are pooled, and new entries that would form a chain (an original
-    that is another entry's spun wording) are left out.  A one-line summary
-    goes to standard error.
+    that is another entry's spun wording) are left out.  An existing lexicon
+    that does not pass 'repair lexicon validate' is refused (exit 2) unless
+    --repair is given.  A one-line summary goes to standard error.
 
     \b
     Examples:
@@ -753,7 +766,9 @@ def learn_(
     except learning.PairsError as exc:
         raise CliError(str(exc)) from None
     new, stats = learning.learn_with_stats(read, min_count=min_count, source=source)
-    old, comments = _existing_lexicon(output)
+    old, comments, mended = _existing_lexicon(output, mend_it)
+    for note in mended:
+        sys.stderr.write(f"{PROG}: learn: mended {note.format(output)}\n")
     kept, refused = resolve_chains(merge(old, new), keep=[e.pair for e in old])
     changes = _lexicon_changes(old, kept)
     if dry_run:

@@ -30,7 +30,8 @@ content checks follow codespell's dictionary tests: an original must be a word,
 and no original may itself be a listed spun key (a *chain*: applying the
 lexicon twice would change the text again), of which cycles (a -> b -> a) are
 the worst case.  :func:`resolve_chains` removes the weakest entries until
-neither remains.
+neither remains.  :func:`mend` makes a file that does not validate valid,
+saying what it did (``repair learn --repair``).
 
 :class:`Lexicon` is the read-only index the engine uses: spun key -> senses.
 """
@@ -55,6 +56,7 @@ __all__ = [
     "Sense",
     "format_lexicon",
     "guard_present",
+    "mend",
     "merge",
     "normalise",
     "read_header_comments",
@@ -330,6 +332,55 @@ def _merge_pair(a: Entry, b: Entry | None, b_seen: float) -> Entry:
     if b and b.source and b.source not in a.source.split("+"):
         source = f"{a.source}+{b.source}"
     return replace(a, count=count, weight=weight, guard=guard, source=source)
+
+
+# --------------------------------------------------------------------------- mending
+
+def mend(path: str | os.PathLike) -> tuple[list[Entry], list[Problem]]:
+    """The entries of a lexicon file made to validate, and one note per thing done, by line.
+
+    Self-pairs and entries with a side without letters are dropped; a duplicate
+    pair is merged into its first line as :func:`merge` pools two entries (counts
+    add, weight = total count / total seen); chains and cycles lose their weakest
+    entries (:func:`resolve_chains`); the entries come back sorted.  Nothing is
+    dropped without a note.  A format error raises :class:`LexiconError`, as in
+    :func:`read_lexicon`: a line that cannot be read cannot be mended.
+    """
+    numbered, problems = _parse(_read_text(path))
+    if problems:
+        raise LexiconError(f"{os.fspath(path)}:{problems[0].line}: {problems[0].message}")
+    notes: list[Problem] = []
+    by_pair: dict[tuple[str, str], Entry] = {}
+    line_of: dict[tuple[str, str], int] = {}
+    for number, e in numbered:
+        if e.spun == e.original:
+            notes.append(Problem(number, "self-pair", f"{e.spun!r} -> itself dropped"))
+        elif not (_LETTER.search(e.spun) and _LETTER.search(e.original)):
+            notes.append(Problem(number, "not-a-word", f"{e.spun!r} -> {e.original!r} dropped "
+                                                       "(a side without letters)"))
+        elif e.pair in by_pair:
+            first = by_pair[e.pair]
+            pooled = _merge_pair(first, e, e.seen)
+            by_pair[e.pair] = pooled
+            notes.append(Problem(number, "duplicate", f"{e.spun!r} -> {e.original!r} merged into line "
+                                                      f"{line_of[e.pair]}: count {first.count} + {e.count}"
+                                                      f" = {pooled.count}, weight "
+                                                      f"{_fmt_weight(pooled.weight)}"))
+        else:
+            by_pair[e.pair] = e
+            line_of[e.pair] = number
+    order = list(by_pair)
+    for previous, (pair, number) in zip(order, ((p, line_of[p]) for p in order[1:])):
+        if pair < previous:
+            notes.append(Problem(number, "unsorted", "entries sorted by (spun, original)"))
+            break
+    kept, removed = resolve_chains(by_pair.values())
+    for e in removed:
+        other = next(k for k in kept if k.spun == e.original or k.original == e.spun)
+        notes.append(Problem(line_of[e.pair], "chain", f"{e.spun!r} -> {e.original!r} dropped for "
+                                                       f"{other.spun!r} -> {other.original!r} (line "
+                                                       f"{line_of[other.pair]}), with which it chains"))
+    return kept, sorted(notes, key=lambda p: (p.line, p.kind, p.message))
 
 
 # --------------------------------------------------------------------------- chains

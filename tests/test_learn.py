@@ -332,3 +332,67 @@ def test_cli_learn_usage_errors(tmp_path, pairs_file):
     assert r.exit_code == 2
     assert_one_error_line(r.stderr, f"{out}:1: header must be")
     assert out.read_text(encoding="utf-8") == "not a lexicon\n"
+
+
+# --- repair learn into a lexicon that does not validate --------------------------------------
+
+def raw_lexicon(path, *rows):
+    path.write_text("spun\toriginal\tcount\tweight\tguard\tsource\n" + "".join(
+        "\t".join(map(str, r)) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+BAD_LEXICONS = {  # rows; the first problem 'lexicon validate' reports; what --repair says it did
+    "duplicate": ([("a", "b", 1, 1, "", "hand"), ("a", "b", 2, 1, "", "hand")], ":3: duplicate",
+                  ":3: duplicate: 'a' -> 'b' merged into line 2"),
+    "self-pair": ([("zz", "zz", 1, 1, "", "hand")], ":2: self-pair", ":2: self-pair: 'zz' -> itself dropped"),
+    "cycle": ([("a", "b", 1, 1, "", "hand"), ("b", "a", 1, 1, "", "hand")], ":2: cycle",
+              ":3: chain: 'b' -> 'a' dropped for 'a' -> 'b' (line 2)"),
+    "chain": ([("a", "b", 1, 1, "", "hand"), ("b", "c", 1, 1, "", "hand")], ":2: chain",
+              ":3: chain: 'b' -> 'c' dropped for 'a' -> 'b' (line 2)"),
+    "not-a-word": ([("a", "42", 1, 1, "", "hand")], ":2: not-a-word", ":2: not-a-word: 'a' -> '42' dropped"),
+    "unsorted": ([("b", "c", 1, 1, "", "hand"), ("a", "d", 1, 1, "", "hand")], ":3: unsorted",
+                 ":3: unsorted: entries sorted"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(BAD_LEXICONS))
+def test_cli_learn_refuses_a_lexicon_that_does_not_validate(tmp_path, pairs_file, kind):
+    rows, where, _ = BAD_LEXICONS[kind]
+    out = raw_lexicon(tmp_path / "lex.tsv", *rows)
+    before = out.read_bytes()
+    for dry in ([], ["--dry-run"]):
+        r = invoke("learn", str(pairs_file), "-o", str(out), *dry)
+        assert r.exit_code == 2, r.stderr
+        assert_one_error_line(r.stderr, f"{out}{where}", "--repair")
+        assert out.read_bytes() == before
+
+
+@pytest.mark.parametrize("kind", sorted(BAD_LEXICONS))
+def test_cli_learn_repair_mends_the_lexicon_and_says_how(tmp_path, pairs_file, kind):
+    rows, _, mended = BAD_LEXICONS[kind]
+    out = raw_lexicon(tmp_path / "lex.tsv", *rows)
+    r = invoke("learn", str(pairs_file), "-o", str(out), "--repair")
+    assert r.exit_code == 0, r.stderr
+    assert "Traceback" not in r.stderr
+    notes = r.stderr.splitlines()[:-1]  # then the summary line
+    assert len(notes) == 1 and notes[0].startswith(f"repair: learn: mended {out}{mended}")
+    assert validate(out) == []
+    assert ("lengthy", "long") in {e.pair for e in read_lexicon(out)}
+
+
+def test_cli_learn_repair_adds_the_counts_of_duplicates(tmp_path):
+    out = raw_lexicon(tmp_path / "du.tsv", ("a", "b", 1, 1, "", "hand"), ("a", "b", 2, 1, "", "hand"))
+    pairs = write_jsonl(tmp_path / "g.jsonl", {"original": "x dog", "spun": "x hound"})
+    r = invoke("learn", str(pairs), "-o", str(out), "--repair")
+    assert r.exit_code == 0, r.stderr
+    assert f"mended {out}:3: duplicate: 'a' -> 'b' merged into line 2: count 1 + 2 = 3" in r.stderr
+    assert [(e.pair, e.count, e.weight) for e in read_lexicon(out)] == [
+        (("a", "b"), 3, 1.0), (("hound", "dog"), 1, 1.0)]
+
+
+def test_cli_learn_repair_on_a_valid_lexicon_changes_nothing_more(tmp_path, pairs_file):
+    out = tmp_path / "lex.tsv"
+    write_lexicon(out, [Entry("troopers", "troops", 4, 1.0, "", "old")])
+    r = invoke("learn", str(pairs_file), "-o", str(out), "--repair")
+    assert r.exit_code == 0 and r.stderr.count("\n") == 1 and "mended" not in r.stderr

@@ -13,6 +13,7 @@ from repair.lexicon import (
     LexiconError,
     format_lexicon,
     guard_present,
+    mend,
     merge,
     normalise,
     read_header_comments,
@@ -366,3 +367,35 @@ def test_cli_validate_unreadable_file_exits_2_and_checks_the_others(tmp_path):
 
 def test_cli_validate_needs_a_file():
     assert invoke("lexicon", "validate").exit_code == 2
+
+
+# --- mend (repair learn --repair) ------------------------------------------------------------
+
+def test_mend_makes_a_file_valid_and_notes_everything_it_did(tmp_path):
+    path = write_raw(tmp_path / "m.tsv", "a\tb\t1\t1\t\thand",
+                 "a\tb\t2\t0.5\t\tmore",  # duplicate: pooled as merge() pools two entries
+                 "b\ta\t1\t0.25\t\thand",  # cycle with a -> b: the weaker goes
+                 "zz\tzz\t1\t1\t\thand",  # self-pair
+                 "c\td\t1\t1\t\thand",
+                 "x\t42\t1\t1\t\thand",  # original without letters
+                 "bb\tcc\t1\t1\t\thand")  # out of order
+    entries, notes = mend(path)
+    assert [(e.spun, e.original, e.count, e.weight, e.source) for e in entries] == [
+        ("a", "b", 3, 3 / 5, "hand+more"), ("bb", "cc", 1, 1.0, "hand"), ("c", "d", 1, 1.0, "hand")]
+    assert [(n.line, n.kind) for n in notes] == [(3, "duplicate"), (4, "chain"), (5, "self-pair"),
+                                               (7, "not-a-word"), (8, "unsorted")]
+    assert "merged into line 2: count 1 + 2 = 3, weight 0.6" in notes[0].message
+    assert "'b' -> 'a' dropped for 'a' -> 'b' (line 2)" in notes[1].message
+    out = tmp_path / "mended.tsv"
+    write_lexicon(out, entries)
+    assert validate(out) == []
+
+
+def test_mend_leaves_a_valid_file_alone_and_refuses_a_format_error(tmp_path):
+    entries = [Entry("lengthy", "long", 2, 0.5, "", "x"), Entry("hound", "dog", 1, 1.0, "", "x")]
+    path = tmp_path / "ok.tsv"
+    write_lexicon(path, entries)
+    assert mend(path) == (sorted(entries, key=lambda e: e.pair), [])
+    bad = write_raw(tmp_path / "bad.tsv", "a\tb\tmany\t1\t\tx")
+    with pytest.raises(LexiconError, match=r"bad\.tsv:2: "):
+        mend(bad)
