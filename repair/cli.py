@@ -697,7 +697,7 @@ def _lexicon_changes(old, new) -> list:
     return [(before.get(e.pair), e) for e in new if before.get(e.pair) != e]
 
 
-def _render_lexicon_changes(changes) -> str:
+def _render_lexicon_changes(changes, left_out=()) -> str:
     def fig(old, new, fmt) -> str:
         return fmt(new) if old is None or fmt(old) == fmt(new) else f"{fmt(old)} -> {fmt(new)}"
 
@@ -706,6 +706,8 @@ def _render_lexicon_changes(changes) -> str:
         rows.append(("add" if old is None else "update", f"{e.spun} \u2192 {e.original}",
                      fig(old and old.count, e.count, str),
                      fig(old and old.weight, e.weight, lambda w: format(w, ".3g"))))
+    rows += [("left out", f"{e.spun} \u2192 {e.original}", str(e.count), format(e.weight, ".3g"))
+             for e in left_out]  # left out: its original is a spun key, or its spun key an original
     if len(rows) == 1:
         return "nothing to add or change\n"
     width = [max(len(r[i]) for r in rows) for i in range(3)]
@@ -747,7 +749,10 @@ def learn_(
     weights are pooled, and new entries that would form a chain (an original
     that is another entry's spun wording) are left out.  An existing lexicon
     that does not pass 'repair lexicon validate' is refused (exit 2) unless
-    --repair is given.  A one-line summary goes to standard error.
+    --repair is given.  Each run adds a header comment line recording the
+    pairs' content hash; learning the same pairs again warns (their counts
+    would add twice).  --dry-run lists what would be added, updated or left
+    out as a chain.  A one-line summary goes to standard error.
 
     \b
     Examples:
@@ -771,14 +776,21 @@ def learn_(
         sys.stderr.write(f"{PROG}: learn: mended {note.format(output)}\n")
     kept, refused = resolve_chains(merge(old, new), keep=[e.pair for e in old])
     changes = _lexicon_changes(old, kept)
+    added = sum(o is None for o, _ in changes)
+    digest = learning.pairs_digest(read)
+    if any(digest in comment for comment in comments):
+        sys.stderr.write(f"{PROG}: learn: warning: {output} already records learning from these pairs "
+                         f"({digest}); their counts are added again\n")
+    comments = [*comments, f"{PROG} learn: {stats.pairs} pairs ({digest}) as {source!r}, min count "
+                           f"{min_count}: {added} entries added, {len(changes) - added} updated; "
+                           f"{len(kept)} entries now"]
     if dry_run:
-        write_stdout(_render_lexicon_changes(changes))
+        write_stdout(_render_lexicon_changes(changes, refused))
     else:
         try:
-            write_lexicon(output, kept, comments or [f"Learned by '{PROG} learn'."])
+            write_lexicon(output, kept, comments)
         except OSError as exc:
             raise CliError(f"{output}: cannot write: {exc.strerror or exc}") from None
-    added = sum(o is None for o, _ in changes)
     where = "dry run, nothing written" if dry_run else f"written to {output}"
     sys.stderr.write(f"{PROG}: learn: {stats.pairs} pairs, {stats.substitutions} substitutions "
                      f"({len(new)} distinct with count >= {min_count}); {added} entries added, "

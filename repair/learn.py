@@ -60,6 +60,7 @@ pairs, so a trainer can call it once per cross-validation fold.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import json
 import os
 from bisect import bisect_left
@@ -84,6 +85,7 @@ __all__ = [
     "align",
     "learn",
     "learn_with_stats",
+    "pairs_digest",
     "parse_jsonl",
     "read_jsonl",
     "read_pair_dirs",
@@ -237,6 +239,15 @@ def _stdin_text() -> str:
         return read_text("-")
     except InputError as exc:
         raise PairsError(str(exc), reason=exc.reason, line=exc.line) from None
+
+
+def pairs_digest(pairs: Iterable[Pair]) -> str:
+    """A short content hash of the pairs (their texts, in order; not where they came from),
+    which ``repair learn`` records in a lexicon's header to notice the same pairs learned twice."""
+    digest = hashlib.sha256()
+    for pair in pairs:
+        digest.update(json.dumps([pair.original, pair.spun]).encode() + b"\n")
+    return "sha256:" + digest.hexdigest()[:16]
 
 
 # --------------------------------------------------------------------------- aligning

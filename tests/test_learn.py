@@ -16,6 +16,7 @@ from repair.learn import (
     align,
     learn,
     learn_with_stats,
+    pairs_digest,
     read_jsonl,
     read_pair_dirs,
     read_pairs,
@@ -282,7 +283,8 @@ def test_cli_learn_merges_and_never_loses_entries(tmp_path, pairs_file):
     assert merged[("lengthy", "long")].source == "old+learned"
     assert ("discussion", "debate") not in merged  # left out: would form a cycle
     assert "1 left out as chains" in r.stderr
-    assert read_header_comments(out) == ["my curated list"]
+    comments = read_header_comments(out)
+    assert comments[0] == "my curated list" and len(comments) == 2  # kept, and the run recorded
     assert validate(out) == []
 
 
@@ -396,3 +398,55 @@ def test_cli_learn_repair_on_a_valid_lexicon_changes_nothing_more(tmp_path, pair
     write_lexicon(out, [Entry("troopers", "troops", 4, 1.0, "", "old")])
     r = invoke("learn", str(pairs_file), "-o", str(out), "--repair")
     assert r.exit_code == 0 and r.stderr.count("\n") == 1 and "mended" not in r.stderr
+
+
+# --- provenance: what a lexicon was learned from ---------------------------------------------
+
+def test_pairs_digest_is_of_the_texts_not_their_origin():
+    pairs = [Pair(ORIGINAL, SPUN, "a.jsonl:1", 1), Pair("A long road.", "A lengthy road.")]
+    same = [Pair(ORIGINAL, SPUN, "elsewhere", 7), Pair("A long road.", "A lengthy road.")]
+    assert pairs_digest(pairs) == pairs_digest(same)
+    assert pairs_digest(pairs).startswith("sha256:") and len(pairs_digest(pairs)) == 7 + 16
+    assert pairs_digest(pairs) != pairs_digest(pairs[::-1])
+    assert pairs_digest(pairs) != pairs_digest([Pair(ORIGINAL, SPUN + " "), pairs[1]])
+
+
+def test_cli_learn_records_each_run_in_the_header(tmp_path, pairs_file):
+    out = tmp_path / "lex.tsv"
+    write_lexicon(out, [Entry("troopers", "troops", 4, 1.0, "", "old")],
+                  header_comments=["my list: 1 entries"])  # soon stale
+    r = invoke("learn", str(pairs_file), "-o", str(out), "--source", "batch 7")
+    assert r.exit_code == 0, r.stderr
+    digest = pairs_digest(read_pairs([pairs_file]))
+    assert read_header_comments(out) == [
+        "my list: 1 entries",
+        (f"repair learn: 2 pairs ({digest}) as 'batch 7', min count 1: 5 entries added, 0 updated; "
+         "6 entries now")]
+    assert len(read_lexicon(out)) == 6 and validate(out) == []
+
+
+def test_cli_learn_warns_when_the_same_pairs_are_learned_again(tmp_path, pairs_file):
+    out = tmp_path / "lex.tsv"
+    first = invoke("learn", str(pairs_file), "-o", str(out))
+    assert first.exit_code == 0 and "warning" not in first.stderr
+    again = tmp_path / "again.jsonl"  # the same pairs under another name
+    again.write_bytes(pairs_file.read_bytes())
+    r = invoke("learn", str(again), "-o", str(out))
+    assert r.exit_code == 0
+    warning, _summary = r.stderr.splitlines()
+    digest = pairs_digest(read_pairs([pairs_file]))
+    assert warning == (f"repair: learn: warning: {out} already records learning from these pairs "
+                       f"({digest}); their counts are added again")
+    assert {e.pair: e.count for e in read_lexicon(out)}[("lengthy", "long")] == 4  # as documented
+    other = write_jsonl(tmp_path / "other.jsonl", {"original": "A long walk.", "spun": "A lengthy walk."})
+    assert "warning" not in invoke("learn", str(other), "-o", str(out)).stderr
+
+
+def test_cli_learn_dry_run_lists_what_it_leaves_out(tmp_path, pairs_file):
+    out = tmp_path / "lex.tsv"
+    write_lexicon(out, [Entry("debate", "discussion", 1, 0.1, "", "old")])
+    r = invoke("learn", str(pairs_file), "-o", str(out), "--dry-run")
+    assert r.exit_code == 0, r.stderr
+    assert "1 left out as chains" in r.stderr
+    left_out = [line.split() for line in r.stdout.splitlines() if line.startswith("left out")]
+    assert left_out == [["left", "out", "discussion", "\u2192", "debate", "1", "1"]]
