@@ -655,9 +655,9 @@ def eval_(
         except OSError as exc:
             raise CliError(f"{plot}: cannot write: {exc.strerror or exc}") from None
     if format is EvalFormat.json:
-        write_stdout(json_text(report.to_dict()))
+        write_stdout(json_text(report.to_dict()), generated=True)
     else:
-        write_stdout(ev.render_text(report))
+        write_stdout(ev.render_text(report), generated=True)
 
 # --- end eval ----------------------------------------------------------------------------
 
@@ -785,7 +785,7 @@ def learn_(
                            f"{min_count}: {added} entries added, {len(changes) - added} updated; "
                            f"{len(kept)} entries now"]
     if dry_run:
-        write_stdout(_render_lexicon_changes(changes, refused))
+        write_stdout(_render_lexicon_changes(changes, refused), generated=True)
     else:
         try:
             write_lexicon(output, kept, comments)
@@ -845,7 +845,7 @@ def lexicon_validate(
             failed = True
             continue
         found = found or bool(problems)
-        write_stdout("".join(p.format(display_name(path)) + "\n" for p in problems))
+        write_stdout("".join(p.format(display_name(path)) + "\n" for p in problems), generated=True)
     raise typer.Exit(EXIT_USAGE if failed else EXIT_FOUND if found else EXIT_OK)
 
 # --- end learn, lexicon validate ---------------------------------------------------------

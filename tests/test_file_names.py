@@ -134,3 +134,18 @@ def test_report_and_apply(bad, tmp_path):
     r = run_module("apply", str(d), "-o", str(tmp_path / "out"), fake=True)
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "out" / NAME).read_bytes() == FIXED.encode()
+
+
+def test_lexicon_validate_learn_and_eval_name_such_a_file(tmp_path):
+    lexicon = tmp_path / os.fsdecode(b"lex\xe9.tsv")
+    lexicon.write_bytes(b"spun\toriginal\tcount\tweight\tguard\tsource\nzz\tzz\t1\t1\t\thand\n")
+    p = run_module("lexicon", "validate", str(lexicon), fake=True)
+    assert p.returncode == 1, p.stderr
+    assert p.stdout.endswith(b"lex\\udce9.tsv:2: self-pair: 'zz' -> itself\n")
+    pairs = tmp_path / os.fsdecode(b"p\xe9.jsonl")
+    pairs.write_bytes(json.dumps({"original": "The spy agency said.", "spun": "The spy company said."}).encode() + b"\n")
+    p = run_module("learn", str(pairs), "-o", str(tmp_path / "out.tsv"), "--dry-run", fake=True)
+    assert p.returncode == 0, p.stderr
+    p = run_module("eval", str(pairs), "--format", "json", fake=True)
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout)["source"].endswith(os.fsdecode(b"p\xe9.jsonl"))
