@@ -13,7 +13,7 @@ from repair import batch
 from repair.changes import apply_changes, changes_from_json, revert_changes
 from repair.pipeline import Options
 from repair.textio import InputError
-from test_cli import assert_one_error_line, invoke
+from test_cli import assert_in_place_backup_keeps_mode_and_owner, assert_one_error_line, invoke
 
 SPUN = "\ufeffThe spy company said\r\nthe big company\r\ncaf\u00e9 company"  # BOM, CRLF, no final newline
 FIXED = SPUN.replace("company", "agency")
@@ -281,22 +281,7 @@ def test_in_place_backup_keeps_mode_and_owner(fake_engine_installed, tmp_path):
     root.mkdir()
     src = root / "spun.txt"
     src.write_bytes(SPUN.encode())
-    src.chmod(0o600)
-    as_root = hasattr(os, "geteuid") and os.geteuid() == 0
-    if as_root:
-        os.chown(src, 12345, 23456)
-    old = os.umask(0o022)
-    try:
-        r = invoke("fix", str(root), "--in-place", "--backup")
-    finally:
-        os.umask(old)
-    assert r.exit_code == 0, r.stderr
-    bak = root / "spun.txt.bak"
-    assert bak.read_bytes() == SPUN.encode() and src.read_bytes() == FIXED.encode()
-    for p in (src, bak):
-        assert stat.S_IMODE(p.stat().st_mode) == 0o600
-        if as_root:  # the owner part needs root to set another user
-            assert (p.stat().st_uid, p.stat().st_gid) == (12345, 23456)
+    assert_in_place_backup_keeps_mode_and_owner(root, src)
 
 
 # --- resuming ---------------------------------------------------------------------------------

@@ -224,23 +224,30 @@ def test_in_place_with_backup(fake_engine_installed, spun, tmp_path):
     assert sorted(os.listdir(tmp_path)) == ["spun.txt", "spun.txt.bak"]
 
 
-def test_in_place_backup_keeps_the_originals_mode_and_owner(fake_engine_installed, spun, tmp_path):
-    spun.chmod(0o600)
-    root = hasattr(os, "geteuid") and os.geteuid() == 0
-    if root:
-        os.chown(spun, 12345, 23456)
+def assert_in_place_backup_keeps_mode_and_owner(target, src):
+    """``fix TARGET --in-place --backup`` (umask 022) with ``src``, a file under it holding SPUN,
+    made private (0o600) and, where we may (as root), given another owner: ``src`` and its
+    ``.bak`` copy keep both (the copy is not world-readable as 0o644)."""
+    src.chmod(0o600)
+    as_root = hasattr(os, "geteuid") and os.geteuid() == 0
+    if as_root:
+        os.chown(src, 12345, 23456)
     old = os.umask(0o022)
     try:
-        assert invoke("fix", str(spun), "--in-place", "--backup").exit_code == 0
+        r = invoke("fix", str(target), "--in-place", "--backup")
     finally:
         os.umask(old)
-    bak = tmp_path / "spun.txt.bak"
-    assert bak.read_bytes() == SPUN.encode() and spun.read_bytes() == FIXED.encode()
-    assert stat.S_IMODE(bak.stat().st_mode) == 0o600  # not world-readable as 0o644
-    assert stat.S_IMODE(spun.stat().st_mode) == 0o600
-    if root:  # the owner part needs root to set another user
-        for p in (spun, bak):
+    assert r.exit_code == 0, r.stderr
+    bak = src.with_name(src.name + ".bak")
+    assert bak.read_bytes() == SPUN.encode() and src.read_bytes() == FIXED.encode()
+    for p in (src, bak):
+        assert stat.S_IMODE(p.stat().st_mode) == 0o600
+        if as_root:  # the owner part needs root to set another user
             assert (p.stat().st_uid, p.stat().st_gid) == (12345, 23456)
+
+
+def test_in_place_backup_keeps_the_originals_mode_and_owner(fake_engine_installed, spun):
+    assert_in_place_backup_keeps_mode_and_owner(spun, spun)
 
 
 def test_in_place_without_changes_leaves_the_file_alone(fake_engine_installed, clean, tmp_path):
