@@ -480,6 +480,9 @@ def out_dir_problem(root: str, out_dir: str) -> str | None:
         return f"--out {out_dir}: holds the input folder {root}; choose a folder outside it"
     if os.path.exists(out_dir) and not os.path.isdir(out_dir):
         return f"--out {out_dir}: is not a folder"
+    manifest = os.path.join(out_dir, MANIFEST_NAME)
+    if os.path.islink(manifest):  # its write would follow the link out of the output folder
+        return f"{manifest}: is a symlink; not following it out of the output folder (remove it)"
     return None
 
 

@@ -286,6 +286,9 @@ def _fix_folder(root: str, s, *, out: Optional[str], in_place: bool, backup: boo
                        "there, or --in-place to rewrite its files (--backup keeps copies)")
     if out is not None and in_place:
         raise CliError("--in-place and --out cannot be used together")
+    if force and in_place:
+        raise CliError("--force is for --out (it redoes the files the output folder's manifest has as up to "
+                       "date); --in-place rewrites every file that changes anyway")
     problem = batch.out_dir_problem(root, out) if out is not None else None
     if problem:
         raise CliError(problem)

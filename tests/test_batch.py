@@ -711,3 +711,25 @@ def test_cli_fix_folder_log_into_a_device_leaves_it_a_device(fake_engine_install
     assert r.exit_code == 0, r.stderr
     assert stat.S_ISCHR(os.lstat(null).st_mode)
     assert sorted(os.listdir(tmp_path)) == ["in", "null", "out"]
+
+
+def test_cli_fix_folder_refuses_a_symlinked_manifest(fake_engine_installed, tmp_path):
+    root, out, elsewhere = tmp_path / "in", tmp_path / "out", tmp_path / "elsewhere.json"
+    root.mkdir()
+    out.mkdir()
+    (root / "a.txt").write_bytes(b"the company\n")
+    (out / batch.MANIFEST_NAME).symlink_to(elsewhere)
+    r = invoke("fix", str(root), "--out", str(out))
+    assert r.exit_code == 2
+    assert_one_error_line(r.stderr, "is a symlink; not following it out of the output folder")
+    assert not elsewhere.exists() and not (out / "a.txt").exists()
+
+
+def test_cli_force_is_for_out(fake_engine_installed, tmp_path):
+    root = tmp_path / "in"
+    root.mkdir()
+    (root / "a.txt").write_bytes(b"the company\n")
+    r = invoke("fix", str(root), "--in-place", "--force")
+    assert r.exit_code == 2
+    assert_one_error_line(r.stderr, "--force is for --out")
+    assert (root / "a.txt").read_bytes() == b"the company\n"
