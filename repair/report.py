@@ -22,7 +22,7 @@ from typing import Sequence
 
 from .changes import Change
 from .decisions import document
-from .render import LineIndex
+from .render import LineIndex, shown_start
 
 __all__ = ["embed_json", "view", "render_html", "extract_data"]
 
@@ -57,7 +57,7 @@ def view(text: str, changes: Sequence[Change]) -> dict:
         pos = c.end
     if pos < len(text):
         segments.append(text[pos:])
-    return {"segments": segments, "lines": [index.position(c.start)[0] for c in changes]}
+    return {"segments": segments, "lines": [index.position(shown_start(c))[0] for c in changes]}
 
 
 def render_html(entries: Sequence[dict], views: Sequence[dict], *, threshold: float,

@@ -25,7 +25,7 @@ from typing import Callable, Sequence, TextIO
 
 from .changes import Candidate, Change, ChangeError, apply_changes, changes_to_json, log_entries
 from .diffview import PLAIN, Style, inline
-from .render import LineIndex, line_end, line_start, quote, render_jsonl
+from .render import LineIndex, line_end, line_start, quote, render_jsonl, shown_start
 from .textio import InputError, read_file, same_path
 
 __all__ = ["Decision", "ReviewError", "ReviewState", "alternatives", "reviewable", "read_log", "recorded_path",
@@ -349,7 +349,7 @@ def show(state: ReviewState, text: str, index: LineIndex, style: Style, columns:
     i = state.current
     c = state.changes[i]
     edit = len(c.old) + len(c.new) + (0 if style.colour else 6)
-    line, _ = index.position(c.start)
+    line, _ = index.position(shown_start(c))  # a deleted line is on its own line, as check says
     head = f"({i + 1}/{len(state.changes)}) line {line} \u00b7 {c.rule or 'no rule'} \u00b7 confidence {c.confidence:.2f}"
     rows = [style.cyan(head), "  " + context(text, c, style, width=max(12, (columns - 4 - edit) // 2))]
     if c.reason:

@@ -25,6 +25,11 @@ def test_embed_json_cannot_end_its_script_element_and_reads_back():
     assert json.loads(embedded) == nasty
 
 
+def test_view_puts_a_deleted_line_on_its_own_line_number():
+    text = "Title\nUpdated\nBody\n"
+    assert view(text, [Change(5, 13, "\nUpdated", "", "artifact.furniture", 1.0)])["lines"] == [2]
+
+
 def test_view_segments_are_code_point_exact():
     v = view(TEXT, CHANGES)
     rebuilt = "".join(s if isinstance(s, str) else CHANGES[s].old for s in v["segments"])

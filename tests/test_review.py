@@ -144,6 +144,17 @@ def test_show_fits_the_terminal_width():
     assert "[-company-]{+agency+}" in line and len(line) <= 60
 
 
+def test_show_puts_a_deleted_line_on_its_own_line_number():
+    """A deletion with the line end before it ("\nUpdated") is on the line it removes, as check says."""
+    from repair.render import LineIndex
+    from repair.review import show
+
+    for end in ("\n", "\r\n", "\r"):
+        text = f"Title{end}Updated{end}Body"
+        state = ReviewState([Change(5, 5 + len(end) + 7, f"{end}Updated", "", "artifact.furniture", 1.0)])
+        assert show(state, text, LineIndex(text), PLAIN).splitlines()[0].startswith("(1/1) line 2 ")
+
+
 # --- the line-key loop -----------------------------------------------------------------
 
 def review_lines(keys, chs=None, threshold=0.6):
