@@ -259,6 +259,16 @@ q - quit; changes not yet decided are not applied
 """
 
 
+def _is_text(s: str) -> bool:
+    """Can ``s`` be written as UTF-8? Not when it holds a byte standard input could not decode
+    (Python reads it as a lone surrogate)."""
+    try:
+        s.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 class KeyReader:
     """Where keys and typed lines come from; :meth:`key` returns "" at end of input."""
 
@@ -394,7 +404,9 @@ def _act(state: ReviewState, key: str, keys: KeyReader, out: TextIO, threshold: 
         state.pick(int(key))
     elif key == "e":
         typed = keys.line(f"Replace {quote(state.changes[state.current].old)} with: ")
-        if typed:
+        if typed and not _is_text(typed):
+            out.write("that is not UTF-8 text (the terminal sent bytes it could not decode); edit cancelled\n")
+        elif typed:
             state.edit(typed)
         else:
             out.write("edit cancelled\n")

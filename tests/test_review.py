@@ -500,3 +500,10 @@ def test_terminal_review_single_keys(tmux, spun, tmp_path):
     assert result == "\ufeffThe spy company said\r\nthe vast agency\r\nno newline agency"
     accepted = changes_from_json(log.read_text())
     assert apply_changes(text, accepted) == result and revert_changes(result, accepted) == text
+
+
+def test_a_typed_replacement_that_is_not_text_is_refused():
+    """Bytes standard input could not decode come as lone surrogates: no output could hold them."""
+    state, out = review_lines("e\n\udcff\udcfeagency\ne\nagency\nq\n")
+    assert "not UTF-8 text" in out and "edit cancelled" in out
+    assert state.changes[0].new == "agency"  # the second, valid, replacement
