@@ -161,6 +161,21 @@ def _lines(text: str) -> list[str]:
     return re.findall(r"[^\n]*\n|[^\n]+", text)
 
 
+def _diff_label(prefix: str, label: str) -> str:
+    """A diff header's file name: as it is, or, when it holds a line end, tab, quote, backslash or
+    a byte that is not UTF-8, quoted with C escapes as git writes it ("a/two\\nlines.txt"), which
+    GNU patch and git apply read back; a name with a line end would otherwise break the header."""
+    name = prefix + label
+    if not _DIFF_SPECIAL.search(name):
+        return name
+    return '"' + _DIFF_SPECIAL.sub(lambda m: _DIFF_ESCAPES.get(m.group()) or "".join(
+        f"\\{b:03o}" for b in m.group().encode("utf-8", "surrogateescape")), name) + '"'
+
+
+_DIFF_SPECIAL = re.compile(r'[\n\r\t"\\]|[\udc80-\udcff]')
+_DIFF_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t", '"': '\\"', "\\": "\\\\"}
+
+
 def unified_diff(path: str, old_text: str, new_text: str, *, context: int = 3) -> str:
     """A unified diff from ``old_text`` to ``new_text``, labelled ``a/path`` and ``b/path``.
 
@@ -171,8 +186,8 @@ def unified_diff(path: str, old_text: str, new_text: str, *, context: int = 3) -
     if old_text == new_text:
         return ""
     out, label = [], path.replace(os.sep, "/").lstrip("/")  # /tmp/x -> a/tmp/x, as git labels it
-    for line in difflib.unified_diff(_lines(old_text), _lines(new_text), f"a/{label}", f"b/{label}",
-                                     n=context, lineterm="\n"):
+    for line in difflib.unified_diff(_lines(old_text), _lines(new_text), _diff_label("a/", label),
+                                     _diff_label("b/", label), n=context, lineterm="\n"):
         out.append(line)
         if not line.endswith("\n"):
             out.append("\n\\ No newline at end of file\n")

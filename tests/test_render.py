@@ -1,4 +1,5 @@
 import json
+import os
 import shutil
 import subprocess
 
@@ -82,6 +83,24 @@ def test_diff_applies_with_patch(tmp_path, old, new):
                           capture_output=True)
     assert proc.returncode == 0, proc.stderr + proc.stdout
     assert (tmp_path / "x.txt").read_bytes() == new.encode()
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+@pytest.mark.parametrize("name", ["two\nlines.txt", 'a "quoted" \\ name.txt', "tab\there.txt",
+                                  os.fsdecode(b"caf\xe9.txt")])
+def test_diff_header_quotes_a_name_that_would_break_it(tmp_path, name):
+    """git's C-quoted header ("a/two\\nlines.txt"): one line, and git apply finds the file."""
+    if name != os.fsdecode(os.fsencode(name)):
+        pytest.skip("file names are not bytes here")
+    old, new = "a\nb company\n", "a\nb agency\n"
+    (tmp_path / name).write_bytes(old.encode())
+    diff = unified_diff(name, old, new)
+    head = diff.split("\n")[:2]
+    assert head[0].startswith('--- "a/') and head[1].startswith('+++ "b/') and head[0].endswith('"')
+    proc = subprocess.run(["git", "apply", "--unsafe-paths", "-"], input=diff.encode("utf-8"), cwd=tmp_path,
+                          capture_output=True)
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / name).read_bytes() == new.encode()
 
 
 def test_json_text_is_the_one_json_document_form():
