@@ -87,7 +87,8 @@ def test_fix_output_and_log_both_written(bad, tmp_path):
     # and diff and review read that log for the file
     r = run_module("diff", str(bad), "--log", str(log), "--unified", fake=True)
     assert r.returncode == 0, r.stderr
-    assert b"-the big company\n+The spy agency said\n+the big agency\n" in r.stdout and SHOWN in r.stdout
+    assert b"-the big company\n+The spy agency said\n+the big agency\n" in r.stdout
+    assert b'caf\\351.txt"\n' in r.stdout  # the header quotes the byte as git does
     accepted = tmp_path / "accepted.jsonl"
     r = run_module("review", str(bad), "--log", str(log), "-o", str(tmp_path / "rev.txt"),
                    "--log-out", str(accepted), input=b"y\ny\n", fake=True)
