@@ -62,7 +62,7 @@ from .changes import Candidate, Change
 from .data import lexicon_dir
 from .decide import DecisionModel, shipped_model
 from .lm import BOS, model
-from .tokens import LINE_END, Token, line_break, lm_form, tokenize
+from .tokens import LINE_END, TOKEN_RE, Token, line_break, lm_form, tokenize
 
 __all__ = ["FEATURES", "GATE_FEATURES", "Scored", "default_channel", "features", "score_document", "suggest"]
 
@@ -685,30 +685,30 @@ def suggest(text: str, decision: DecisionModel | None = None, channel: Channel |
 
 
 PIECE_WORDS = 10_000  # words scored at once at most (about 350 MB of evidence at the peak; see pieces)
-_WORD = re.compile(r"\S+")
 _SENTENCE_STOP = re.compile(r"[.!?][\"'’”)\]]*[ \t]+")
 
 
 def pieces(text: str, limit: int = PIECE_WORDS) -> list[tuple[int, int]]:
-    """``text`` cut into consecutive ``(start, end)`` pieces of at most about ``limit`` words.
+    """``text`` cut into consecutive ``(start, end)`` pieces of at most ``limit`` words, as the
+    engine counts them (tokens that start with a letter: "word,word,word" is three, however
+    long the line without a space).
 
     A piece ends at the last paragraph break (a blank line) in its second half; else at the last
-    line break there; else after the last sentence end there; else at the last space. Spans and
-    their context never cross a line break, so a cut at a paragraph or line break changes only
-    the evidence about the text as a whole, which each piece then gathers on its own."""
+    line break there; else after the last sentence end there; else at the last space; else after
+    its last word. Spans and their context never cross a line break, so a cut at a paragraph or
+    line break changes only the evidence about the text as a whole, which each piece then gathers
+    on its own."""
     out: list[tuple[int, int]] = []
     start, n = 0, len(text)
     while start < n:
-        words = _WORD.finditer(text, start)
-        end = None
-        half = None
-        for k, m in enumerate(words, 1):
+        end = half = None
+        for k, m in enumerate(_words(text, start), 1):
             if k == (limit + 1) // 2:
                 half = m.end()
             if k == limit:
                 end = m.end()
                 break
-        if end is None or end >= n or not _WORD.search(text, end):
+        if end is None or end >= n or next(_words(text, end), None) is None:
             out.append((start, n))
             break
         cut = None
@@ -719,7 +719,7 @@ def pieces(text: str, limit: int = PIECE_WORDS) -> list[tuple[int, int]]:
             if last is not None:
                 cut = last.end()
                 break
-        if cut is None:  # one word of over half the piece: cut after the limit's word
+        if cut is None:  # no space in the second half ("word,word,..."): cut after the limit's word
             cut = end
         out.append((start, cut))
         start = cut
@@ -727,6 +727,11 @@ def pieces(text: str, limit: int = PIECE_WORDS) -> list[tuple[int, int]]:
 
 
 _SPACE = re.compile(r"[ \t]+")
+
+
+def _words(text: str, pos: int):
+    """The engine's words (tokens that start with a letter: :attr:`Token.is_word`) from ``pos`` on."""
+    return (m for m in TOKEN_RE.finditer(text, pos) if m.group()[0].isalpha())
 
 
 def decisions(ev: Evidence, top: int = 5, floor: float = 0.01, rules: frozenset[str] | None = None) -> list[Change]:

@@ -389,8 +389,8 @@ from hypothesis import given, settings, strategies as st  # noqa: E402
 
 from repair import spin  # noqa: E402
 
-_PIECE_TEXT = st.lists(st.sampled_from(["word", "two words.", "\n", "\n\n", "\r\n\r\n", "\r", " ", "  ", "x" * 7]),
-                       max_size=60).map("".join)
+_PIECE_TEXT = st.lists(st.sampled_from(["word", "two words.", "\n", "\n\n", "\r\n\r\n", "\r", " ", "  ", "x" * 7,
+                                        ",", "w0rd", "42"]), max_size=60).map("".join)
 
 
 @settings(max_examples=200, deadline=None)
@@ -402,7 +402,7 @@ def test_pieces_cover_the_text_in_order_and_hold_at_most_the_limit(text, limit):
         return
     assert cuts[0][0] == 0 and cuts[-1][1] == len(text)
     assert all(a < b for a, b in cuts) and all(cuts[k][1] == cuts[k + 1][0] for k in range(len(cuts) - 1))
-    assert all(len(text[a:b].split()) <= limit for a, b in cuts)
+    assert all(sum(t.is_word for t in tokenize(text[a:b])) <= limit for a, b in cuts)  # the engine's words
 
 
 def test_pieces_end_at_a_paragraph_break_then_a_line_break_then_a_sentence_end():
@@ -415,6 +415,13 @@ def test_pieces_end_at_a_paragraph_break_then_a_line_break_then_a_sentence_end()
     early = "one. two three four five six seven eight"  # a sentence end in the first half is too early
     assert [early[a:b] for a, b in spin.pieces(early, 6)][0] == "one. two three four five six "
     assert [t[a:b] for t in ["a b c d e f g"] for a, b in spin.pieces(t, 4)] == ["a b c d ", "e f g"]
+
+
+def test_pieces_cut_a_long_line_without_spaces_between_words():
+    """"word,word,word,...": the engine's words count, however long the line without a space."""
+    text = ",".join(["word"] * 10) + "\n"
+    cuts = spin.pieces(text, 4)
+    assert [text[a:b] for a, b in cuts] == ["word,word,word,word", ",word,word,word,word", ",word,word\n"]
 
 
 def test_a_long_text_is_scored_a_piece_at_a_time(monkeypatch):
