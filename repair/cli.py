@@ -459,12 +459,12 @@ class Format(str, enum.Enum):
 
 @app.command()
 def check(
-    paths: List[str] = typer.Argument(..., metavar="PATH",
+    paths: List[str] = typer.Argument(..., metavar="PATH...",
                                       help="Files or folders to check, or - for standard input."),
     format: Format = typer.Option(Format.concise, "--format", "--output-format", "-f",
                                   help="concise (or text): path:line:col: \"old\" -> \"new\" (confidence) "
                                        "rule; full: also the line, the span underlined and the reason; "
-                                       "json: one {path, changes} object (an array for several files); "
+                                       "json: one {path, spin_score, threshold, changes} object (an array for several files); "
                                        "jsonl: one change per line with its path; languagetool: "
                                        "LanguageTool's /v2/check response (UTF-16 offsets); sarif: a "
                                        "SARIF 2.1.0 log; github: GitHub Actions ::warning lines."),
@@ -719,7 +719,7 @@ def _render_lexicon_changes(changes, left_out=()) -> str:
 
 
 _LEARN_PAIRS = typer.Argument(
-    None, metavar="PAIRS.jsonl",
+    None, metavar="PAIRS.jsonl...",
     help='Aligned pairs: JSONL files of {"original": ..., "spun": ...} objects, one a line '
          "(- for standard input).")
 
@@ -813,7 +813,7 @@ lexicon_app = typer.Typer(
 app.add_typer(lexicon_app, name="lexicon")
 
 
-_VALIDATE_FILES = typer.Argument(..., metavar="FILE", help="Lexicon files to check (- for standard input).")
+_VALIDATE_FILES = typer.Argument(..., metavar="FILE...", help="Lexicon files to check (- for standard input).")
 
 
 @lexicon_app.command("validate")
@@ -1031,7 +1031,7 @@ def diff_(
 
 @app.command("report")
 def report_(
-    paths: List[str] = typer.Argument(..., metavar="PATH", help="Files to report on."),
+    paths: List[str] = typer.Argument(..., metavar="PATH...", help="Files to report on."),
     html: str = typer.Option(..., "--html", metavar="OUT.html", help="Write the page to OUT.html."),
     log: List[str] = typer.Option([], "--log", metavar="LOG.json",
                                   help="Read the changes from change logs instead of running the "
