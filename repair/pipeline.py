@@ -25,7 +25,7 @@ DEFAULT_THRESHOLD = 0.6  # = lexicons/spin_model.json "threshold", picked by scr
 # The document gate's second threshold (= spin_model.json "spun_document"): a text whose spin score (expected
 # spun words per word) is at least SPUN_SCORE reads as spun as a whole, and there edits down to
 # SPUN_THRESHOLD are applied. No clean held-out document scored that high (Wikipedia at most 0.029, Wikinews
-# 0.047); whole SpinBot articles the lexicon never saw score 0.058-0.087. See lexicons/README.md.
+# 0.046); whole SpinBot articles the lexicon never saw score 0.058-0.087. See lexicons/README.md.
 SPUN_SCORE = 0.05
 SPUN_THRESHOLD = 0.4
 
