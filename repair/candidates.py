@@ -884,16 +884,17 @@ class _CompoundGrid:
 
 
 def propose(text: str, tokens: list[Token], lm, skip_token=lambda i: False,
-            channel: Channel | None = None) -> list[Proposal]:
+            channel: Channel | None = None, guard_text: str | None = None) -> list[Proposal]:
     """Candidate originals for every span; ``skip_token(i)`` vetoes spans that contain token i.
 
     ``lm.term_ids(term)`` gives a term's context-model ids (None if a token is unknown) and
     ``lm.freq(ids)`` its frequency. A guarded lexicon entry is kept only when its guard
-    term occurs in ``text``."""
+    term occurs in ``text``, or in ``guard_text`` when given: the whole document, normalised
+    (:func:`repair.lexicon.normalise`), when ``text`` is a piece of it."""
     from .lexicon import guard_present, normalise
 
     channel = channel or Channel()
-    lowered = None
+    lowered = guard_text
     n = len(tokens)
     vetoed = [skip_token(k) for k in range(n)]
     word = [t.is_word for t in tokens]

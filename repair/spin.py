@@ -169,11 +169,12 @@ class Evidence:
 
 
 def score_document(text: str, decision: DecisionModel | None = None,
-                   channel: Channel | None = None) -> Evidence:
-    """Every span with candidates, with each candidate's probability of being the original."""
+                   channel: Channel | None = None, guard_text: str | None = None) -> Evidence:
+    """Every span with candidates, with each candidate's probability of being the original
+    (``guard_text``: see :func:`repair.candidates.propose`)."""
     with _collector_paused():
         tokens = tokenize(text)
-        ev = evidence(text, tokens, channel or default_channel())
+        ev = evidence(text, tokens, channel or default_channel(), guard_text)
         decide(ev, decision or shipped_model())
     return ev
 
@@ -199,10 +200,10 @@ def _collector_paused():
 SMOOTH_WORDS = 50.0  # block and document rates are smoothed toward none in this many words
 
 
-def evidence(text: str, tokens: list[Token], channel: Channel) -> Evidence:
+def evidence(text: str, tokens: list[Token], channel: Channel, guard_text: str | None = None) -> Evidence:
     """Stage 3: the evidence for every candidate of every span, and for the blocks and the text."""
     n_words = sum(1 for t in tokens if t.is_word)
-    scored, block_of, lm, ids, flat = _span_evidence(text, tokens, channel)
+    scored, block_of, lm, ids, flat = _span_evidence(text, tokens, channel, guard_text)
     n_blocks = (max(block_of) + 1) if block_of else 1
     words = np.bincount([block_of[k] for k, t in enumerate(tokens) if t.is_word], minlength=n_blocks)
     gain_of = [0.0] * n_blocks
@@ -426,12 +427,12 @@ def spin_score(ev: Evidence) -> float:
     return min(expected / max(ev.n_words, 1), 1.0)
 
 
-def _span_evidence(text: str, tokens: list[Token], channel: Channel):
+def _span_evidence(text: str, tokens: list[Token], channel: Channel, guard_text: str | None = None):
     """Every span with candidates, and each candidate's evidence (context, channel)."""
     lm = model()
     ids = [lm.word_id(t.norm) for t in tokens]
     line_of, block_of = _lines_and_blocks(text, tokens)
-    proposals = propose(text, tokens, lm, _skip_token(tokens, text, lm), channel) if tokens else []
+    proposals = propose(text, tokens, lm, _skip_token(tokens, text, lm), channel, guard_text) if tokens else []
     if not proposals:
         return [], block_of, lm, ids, None
 
@@ -667,15 +668,19 @@ def suggest(text: str, decision: DecisionModel | None = None, channel: Channel |
     that memory stays bounded whatever the size of the file: the evidence of every candidate of
     every span is held only for the piece being scored. Each piece is its own document for the
     evidence about the text as a whole (the document features and the gate), and the text's spin
-    score is the pieces' scores weighted by their words."""
+    score is the pieces' scores weighted by their words; a guarded lexicon entry's guard term is
+    still looked for in the whole text."""
     cuts = pieces(text, PIECE_WORDS)
     if len(cuts) <= 1:
         ev = score_document(text, decision, channel)
         return decisions(ev, top, floor, rules), spin_score(ev)
+    from .lexicon import normalise
+
+    guard_text = normalise(text)  # a guard term counts wherever it is in the text, not only in the piece
     changes: list[Change] = []
     expected = words = 0.0
     for start, end in cuts:
-        ev = score_document(text[start:end], decision, channel)
+        ev = score_document(text[start:end], decision, channel, guard_text)
         changes += [replace(c, start=c.start + start, end=c.end + start)
                     for c in decisions(ev, top, floor, rules)]
         expected += spin_score(ev) * ev.n_words

@@ -480,3 +480,20 @@ def test_a_selected_spin_rule_competes_alone(tmp_path):
                                        select=("spin.thesaurus",)).suggestions
     assert thesaurus and all(c.rule == "spin.thesaurus" for c in thesaurus)
     assert [(c.old, c.new) for c in thesaurus] == [(c.old, c.new) for c in both if c.rule == "spin.thesaurus"]
+
+
+def test_a_guard_term_counts_anywhere_in_a_text_scored_in_pieces(monkeypatch):
+    """A guarded lexicon entry (bundled tortured list: "actually occur" -> "true positive", guard
+    "true positive") fires when its guard term is in another piece of the text."""
+    first = "A true positive is a case the classifier labels correctly as belonging to the class.\n\n"
+    second = "The classifier counts every actually occur in the test set before the threshold is chosen.\n"
+
+    def restored(text):
+        return any(c.old == "actually occur" and c.new == "true positive"
+                   for c in repair.fix_and_explain(text, min_confidence=0.0).suggestions)
+
+    assert not restored(second)  # without the guard term, the entry does not fire
+    assert restored(first + second)
+    monkeypatch.setattr(spin, "PIECE_WORDS", 20)
+    assert len(spin.pieces(first + second, 20)) == 2
+    assert restored(first + second)
