@@ -366,6 +366,28 @@ def _diff(a: str, b: str) -> list[tuple[int, int, int, int]]:
     return [tuple(x) for x in spans]
 
 
+_SEGMENT = 1000  # characters of a long line fixed and compared at a time
+_SAFE_CUT = re.compile(r"(?<=[\x21-\x7e]) (?=[\x21-\x7e])")  # a space between two ASCII characters
+
+
+def _segments(start: int, line: str) -> Iterator[tuple[int, str]]:
+    """(offset, text) of the parts of a line holding a non-ASCII character, cut at spaces between
+    two ASCII characters about every ``_SEGMENT`` characters: no mojibake runs across such a
+    space, and the character diff of a fix (:func:`_diff`) would take quadratic time or worse
+    on a whole scraped page on one line."""
+    pos = 0
+    while pos < len(line):
+        end = len(line)
+        if end - pos > _SEGMENT:
+            cut = None
+            for cut in _SAFE_CUT.finditer(line, pos + _SEGMENT // 2, pos + _SEGMENT):
+                pass
+            end = cut.end() if cut is not None else end
+        if not line[pos:end].isascii():
+            yield start + pos, line[pos:end]
+        pos = end
+
+
 def _non_ascii_lines(text: str) -> Iterator[tuple[int, str]]:
     """(offset, content) of each line holding a non-ASCII character: mojibake can only be there."""
     pos = 0
@@ -382,7 +404,7 @@ def find_mojibake(text: str) -> list[Change]:
     import ftfy
 
     out = []
-    for start, line in lines:
+    for start, line in (seg for line_start, whole in lines for seg in _segments(line_start, whole)):
         fixed, steps = ftfy.fix_and_explain(line, _ftfy_config())
         if fixed == line:
             continue

@@ -264,3 +264,17 @@ def test_a_repair_that_uncovers_another_is_done_in_the_same_log(text, expect):
     changes = find_artifacts(text)
     assert check_log(text, changes) == expect
     assert find_artifacts(expect) == []
+
+
+def test_mojibake_on_a_long_line_is_found_as_on_short_lines():
+    """A scraped page on one line is fixed a part at a time (cut at spaces between ASCII
+    characters), with the same changes as the page split into lines."""
+    from repair.artifacts import _SEGMENT, find_mojibake
+
+    sentence = "The officials said the bridge would reopen in spring. "
+    one_line = "It wasnâ€™t. " + sentence * (3 * _SEGMENT // len(sentence)) + "It wasnâ€™t the â€œendâ€\x9d.\n"
+    many = one_line.replace(" The officials", "\nThe officials")
+    assert len(many) == len(one_line)  # same offsets: only spaces became line feeds
+    long_changes = [(c.start, c.end, c.old, c.new) for c in find_mojibake(one_line)]
+    assert long_changes == [(c.start, c.end, c.old, c.new) for c in find_mojibake(many)]
+    assert [x[3] for x in long_changes] == ["\u2019", "\u2019", "\u201c", "\u201d"]
