@@ -52,11 +52,36 @@ def _error(message: str) -> None:
     sys.stderr.flush()
 
 
+@contextlib.contextmanager
+def _terminate_as_interrupt():
+    """SIGTERM (``kill PID``, ``docker stop``, systemd) stops a run as Ctrl-C does: a folder run's
+    worker processes are shut down, its log and manifest are saved, and the exit status is 130.
+    Only where SIGTERM has its default action and this is the main thread (an embedding program's
+    own handler is left alone)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread() or \
+            signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+        yield
+        return
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 class _Group(TyperGroup):
     """Runs the commands and turns every failure into one stderr line and an exit code."""
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
-        code = self._run(args, prog_name or PROG, complete_var, extra)
+        with _terminate_as_interrupt():
+            code = self._run(args, prog_name or PROG, complete_var, extra)
         if standalone_mode:
             sys.exit(code)
         return code
@@ -65,6 +90,8 @@ class _Group(TyperGroup):
         try:
             rv = super().main(args=args, prog_name=prog_name, complete_var=complete_var,
                               standalone_mode=False, **extra)
+            if rv == 130:  # typer's answer to KeyboardInterrupt: say so, as for any other stop
+                _error("interrupted")
             return rv if isinstance(rv, int) else EXIT_OK
         except (CliError, InputError) as exc:
             _error(str(exc))

@@ -3,6 +3,7 @@ import os
 import stat
 import subprocess
 import sys
+import time
 
 import pytest
 from typer.testing import CliRunner
@@ -765,3 +766,30 @@ def test_log_to_standard_output_needs_the_text_to_go_elsewhere(fake_engine_insta
         assert r.exit_code == 2
         assert_one_error_line(r.stderr, "--log -: standard output already carries the repaired text")
     assert sorted(os.listdir(tmp_path)) == ["out.txt", "spun.txt"] and not os.path.exists("-")
+
+
+def test_sigterm_stops_a_run_as_ctrl_c_does():
+    """kill PID / docker stop: within a run SIGTERM raises KeyboardInterrupt (a folder run then
+    shuts its workers down and saves its log and manifest), and the default comes back after."""
+    import signal
+
+    from repair.cli import _terminate_as_interrupt
+
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    with pytest.raises(KeyboardInterrupt):
+        with _terminate_as_interrupt():
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(5)  # the handler interrupts this
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+
+
+def test_an_interrupted_run_says_so_and_exits_130(monkeypatch, spun):
+    import repair.pipeline
+
+    def stop(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(repair.pipeline, "fix_and_explain", stop)
+    r = invoke("fix", str(spun))
+    assert r.exit_code == 130
+    assert_one_error_line(r.stderr, "interrupted")
