@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Iterable, Sequence
 
 __all__ = ["Candidate", "Change", "ChangeError", "apply_changes", "revert_changes",
-           "changes_to_json", "changes_from_json", "log_entries"]
+           "changes_to_json", "changes_from_json", "is_text", "log_entries"]
 
 
 class ChangeError(ValueError):
@@ -83,6 +83,12 @@ def _is_number(value) -> bool:
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def is_text(value: str) -> bool:
+    """Is ``value`` Unicode text, free of lone surrogates (which JSON can spell and standard input
+    makes of bytes it cannot decode), so that UTF-8 can hold it?"""
+    return not _SURROGATE.search(value)
 
 
 def _text(what: str, value: str) -> str:

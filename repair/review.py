@@ -23,7 +23,7 @@ import sys
 from dataclasses import dataclass, replace
 from typing import Callable, Sequence, TextIO
 
-from .changes import Candidate, Change, ChangeError, apply_changes, changes_to_json, log_entries
+from .changes import Candidate, Change, ChangeError, apply_changes, changes_to_json, is_text, log_entries
 from .diffview import PLAIN, Style, inline
 from .render import LineIndex, line_end, line_start, quote, render_jsonl, shown_start
 from .textio import InputError, read_file, same_path
@@ -259,16 +259,6 @@ q - quit; changes not yet decided are not applied
 """
 
 
-def _is_text(s: str) -> bool:
-    """Can ``s`` be written as UTF-8? Not when it holds a byte standard input could not decode
-    (Python reads it as a lone surrogate)."""
-    try:
-        s.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
 class KeyReader:
     """Where keys and typed lines come from; :meth:`key` returns "" at end of input."""
 
@@ -404,7 +394,7 @@ def _act(state: ReviewState, key: str, keys: KeyReader, out: TextIO, threshold: 
         state.pick(int(key))
     elif key == "e":
         typed = keys.line(f"Replace {quote(state.changes[state.current].old)} with: ")
-        if typed and not _is_text(typed):
+        if typed and not is_text(typed):
             out.write("that is not UTF-8 text (the terminal sent bytes it could not decode); edit cancelled\n")
         elif typed:
             state.edit(typed)
