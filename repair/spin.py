@@ -123,10 +123,6 @@ class Scored:
     confidence: float = 0.0
     best: int = 0
 
-    @property
-    def rule(self) -> str:
-        return RULE_LEXICON if self.flags[self.best] & LEXICON else RULE_THESAURUS
-
 
 # ---------------------------------------------------------------- what is never rewritten
 def _sentence_initial(tokens: list[Token], text: str, i: int) -> bool:
