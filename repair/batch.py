@@ -558,14 +558,13 @@ class JsonlLog:
         self._through = False  # written straight into (standard output, a device, a pipe)
 
     def __enter__(self) -> "JsonlLog":
-        from .textio import writes_through
+        from .textio import open_through, writes_through
 
         if self.path == "-":
             sys.stdout.flush()
             self._f, self._through = sys.stdout.buffer, True
         elif self.path is not None and writes_through(self.path):
-            # O_WRONLY without O_CREAT: should it vanish meanwhile, this fails rather than make a file
-            self._f = os.fdopen(os.open(self.path, os.O_WRONLY | getattr(os, "O_NOCTTY", 0)), "wb")
+            self._f = open_through(self.path)
             self._through = True
         elif self.path is not None:
             import tempfile

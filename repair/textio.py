@@ -29,7 +29,7 @@ import tempfile
 from typing import BinaryIO
 
 __all__ = ["InputError", "STDIN_NAME", "display_name", "read_text", "read_file", "read_bytes", "decode",
-           "same_path", "overwrites", "write_problem", "write_atomic", "write_bytes_atomic", "writes_through",
+           "same_path", "overwrites", "write_problem", "write_atomic", "write_bytes_atomic", "writes_through", "open_through",
            "write_stdout", "encode_generated"]
 
 STDIN_NAME = "<stdin>"
@@ -271,11 +271,15 @@ def writes_through(path: str | os.PathLike) -> bool:
     return not (stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode))
 
 
+def open_through(path: str) -> BinaryIO:
+    """A special file (:func:`writes_through`) opened to be written into.  O_WRONLY without
+    O_CREAT: should it vanish after the check, this fails rather than create a regular file in
+    its place.  (No fsync on it later: a pipe or tty refuses one.)"""
+    return os.fdopen(os.open(path, os.O_WRONLY | getattr(os, "O_NOCTTY", 0)), "wb")
+
+
 def _write_into(path: str, data: bytes) -> None:
-    # O_WRONLY without O_CREAT: should the special file vanish after the check, this fails
-    # rather than create a regular file in its place.  No fsync: a pipe or tty refuses it.
-    fd = os.open(path, os.O_WRONLY | getattr(os, "O_NOCTTY", 0))
-    with os.fdopen(fd, "wb") as f:
+    with open_through(path) as f:
         f.write(data)
 
 
