@@ -41,6 +41,7 @@ import functools
 import gc
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -81,7 +82,7 @@ FEATURES = ("gain", "gain_per_token", "gain_rank", "margin", "n_options", "log_d
             "wordnet", "wordnet_rel", "n_sources", "lexicon", "lex_log_weight", "lex_log_count", "length_change",
             "span_tokens", "rarity", "spun_log_freq", "cand_log_freq", "spun_unseen", "cand_unseen",
             "block_unseen", "block_gain", "doc_unseen", "doc_gain", "doc_lex", "doc_orig", "doc_lex_share",
-            "compound", "compound_pmi", "article_broken")
+            "compound", "compound_pmi", "article_broken", "spun_repeats", "gain_elsewhere", "cand_in_doc")
 # the second stage's gate: the first stage's expected spins per 100 words in the rest of the block and
 # of the document (every other span's summed probabilities, capped at 1 a span)
 GATE_FEATURES = ("block_pi", "doc_pi")
@@ -161,6 +162,7 @@ class Evidence:
     doc_gain: float
     doc_lex: float  # lexicon hits (summed best lexicon weight of spans) per 100 words, smoothed
     doc_orig: float  # wordings a lexicon's spinner replaces, left standing, per 100 words, smoothed
+    wordings: Counter = field(default_factory=Counter)  # every run of 1-4 tokens (lower case, spaced): count
     flat: _Flat | None = field(default=None, repr=False, compare=False)  # ``scored`` as flat arrays
 
 
@@ -220,7 +222,20 @@ def evidence(text: str, tokens: list[Token], channel: Channel, guard_text: str |
                     float((miss.sum() + share * weight) / (pairs.sum() + weight)),
                     float(gain.sum() / (n_words + SMOOTH_WORDS)),
                     float(100.0 * lex / (n_words + SMOOTH_WORDS)),
-                    float(100.0 * channel.replaced_hits(tokens) / (n_words + SMOOTH_WORDS)), flat)
+                    float(100.0 * channel.replaced_hits(tokens) / (n_words + SMOOTH_WORDS)), _wordings(text, tokens),
+                    flat)
+
+
+def _wordings(text: str, tokens: list[Token], longest: int = 4) -> Counter:
+    """Every run of 1 to ``longest`` tokens on one line, lower case and spaced, with its count."""
+    low = [t.text.lower() for t in tokens]
+    out = Counter(low)
+    run = 0  # tokens on the current line so far
+    for k in range(len(tokens)):
+        run = run + 1 if k and not line_break(text[tokens[k - 1].end:tokens[k].start]) else 1
+        for n in range(2, min(run, longest) + 1):
+            out[" ".join(low[k - n + 1:k + 1])] += 1
+    return out
 
 
 def _flat_of(ev: Evidence) -> _Flat:
@@ -326,7 +341,42 @@ def features(ev: Evidence) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     f[:, 28] = (fl & COMPOUND) > 0
     f[:, 29] = fa.assoc[pick]
     f[:, 30] = fa.article_broken[own]
-    return f, own, pick - first[own]
+    in_span = pick - first[own]
+    f[:, 31:34] = _repeats(ev, own, in_span, gs)
+    return f, own, in_span
+
+
+def _repeats(ev: Evidence, own: np.ndarray, in_span: np.ndarray, gains: np.ndarray) -> np.ndarray:
+    """Evidence from the rest of the text about the same substitution, per event: how often else the
+    spun wording stands in the text (ln 1 + n), the same candidate's summed positive context gain at
+    those other places, and how often the candidate's own wording stands in the text (ln 1 + n).
+
+    A spinner that works from a table swaps a word the same way wherever it stands, and then its
+    original is missing from the whole text ("warfare" six times, "war" never); clean prose that uses
+    a word often mostly uses its plain synonyms too."""
+    out = np.zeros((len(own), 3))
+    if not len(own):
+        return out
+    scored = ev.scored
+    spun_key = [s.old.lower() for s in scored]
+    seen = Counter(spun_key)
+    out[:, 0] = np.log(np.array([seen[k] for k in spun_key], dtype=np.float64)[own])  # ln(1 + others)
+    cand_key: dict[str, str] = {}
+    keys = []
+    for i, k in zip(own.tolist(), in_span.tolist()):
+        c = scored[i].cands[k]
+        ck = cand_key.get(c)
+        if ck is None:
+            ck = cand_key[c] = " ".join(m.lower() for m in TOKEN_RE.findall(c))
+        keys.append((spun_key[i], ck))
+    pos = np.maximum(gains, 0.0)
+    total: dict[tuple[str, str], float] = {}
+    for key, g in zip(keys, pos.tolist()):
+        total[key] = total.get(key, 0.0) + g
+    out[:, 1] = np.array([total[key] for key in keys]) - pos
+    wordings = ev.wordings
+    out[:, 2] = np.log1p(np.array([wordings.get(key[1], 0) for key in keys], dtype=np.float64))
+    return out
 
 
 def gate_features(ev: Evidence, owner: np.ndarray, p1: np.ndarray) -> np.ndarray:

@@ -62,6 +62,8 @@ LEARNING_RATE, NUM_LEAVES, MAX_DEPTH = 0.08, 15, 5
 MONOTONE = {"block_unseen": 1, "block_gain": 1, "doc_unseen": 1, "doc_gain": 1, "doc_orig": -1,
             "doc_lex_share": 1, "block_pi": 1, "doc_pi": 1}
 FOLDS = 4  # cross-fitting of the first stage's probabilities (the second stage's gate)
+TABLE_TYPE_RATE, TABLE_MISS_RATE = 0.25, 0.1  # the table spinner: share of words (lemmas) it has a synonym
+#                                              for, and share of their occurrences it still leaves alone
 THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
 
 
@@ -136,6 +138,46 @@ class Spinner:
         s = self.rng.choice(syns)
         new = inflect_term(s, tag) if tag else s
         return new if new and new != word else None
+
+    def table_choice(self, lemma: str) -> str | None:
+        """The one synonym a table spinner lists for ``lemma``: common ones are likelier (a table
+        is written for readers), by the square root of their frequency."""
+        lm = model()
+        syns = sorted({s for s in self.fwd.get(lemma, ()) if lm.zipf(s) >= 3.5 and s != lemma})
+        if not syns:
+            return None
+        return self.rng.choices(syns, weights=[10 ** (lm.zipf(s) / 2) for s in syns])[0]
+
+    def table_spin(self, text: str, type_rate: float, miss_rate: float) -> Spun:
+        """Spin ``text`` the way a spinner with a fixed table does: a share ``type_rate`` of the
+        words (by lemma) get one synonym each, used wherever the word stands (re-inflected), except
+        for a share ``miss_rate`` of its occurrences."""
+        table: dict[str, str | None] = {}
+        toks = tokenize(text)
+        pieces, pos, gold, out_len = [], 0, {}, 0
+        for t in toks:
+            w = t.text
+            if not (w.isalpha() and w.islower()):
+                continue
+            forms = _forms(w)
+            lemma, tag = forms[0] if forms else (w, None)
+            if lemma not in table:
+                table[lemma] = self.table_choice(lemma) if self.rng.random() < type_rate else None
+            s = table[lemma]
+            if s is None or self.rng.random() < miss_rate:
+                continue
+            new = inflect_term(s, tag) if tag else s
+            if not new or new == w:
+                continue
+            chunk = text[pos:t.start]
+            pieces.append(chunk)
+            out_len += len(chunk)
+            gold[out_len] = (out_len + len(new), w.lower())
+            pieces.append(new)
+            out_len += len(new)
+            pos = t.end
+        pieces.append(text[pos:])
+        return Spun("".join(pieces), gold)
 
     def lexicon_choice(self, words: tuple[str, ...], boost: float) -> str | None:
         """A spun form of ``words`` at the spinner's own rate for them (times ``boost``), else None."""
@@ -212,6 +254,7 @@ class Doc:
     pick: np.ndarray | None = None
     words: int = 0
     fold: int = 0  # cross-fitting fold of a Wikipedia document (a dev document's is its article's)
+    batch: int = 0  # 1: the table spinner's documents (and as many clean ones, --table-clean)
 
 
 def alignment_gold(original: str, spun: str) -> dict[int, tuple[int, str]]:
@@ -405,6 +448,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
     ap.add_argument("--docs", type=int, default=800, help="Wikipedia documents of 4 held-out paragraphs")
+    ap.add_argument("--table-docs", type=int, default=200,
+                    help="more Wikipedia documents of 4 held-out paragraphs, spun by a synthetic table spinner")
+    ap.add_argument("--table-clean", action="store_true",
+                    help="every other one of the --table-docs left clean")
     ap.add_argument("--trees", type=int, default=150)
     ap.add_argument("--drop", type=lambda v: [x for x in v.split(",") if x], default=[],
                     help="features to leave out (comma-separated names), for ablations")
@@ -448,8 +495,9 @@ def main() -> None:
         docs.append(Doc("spinbot", spun_text, channel, alignment_gold(orig_text, spun_text), orig_text, g))
         docs.append(Doc("spinbot-clean", orig_text, channel, {}, group=g))
     every = int(load_npz("ngrams.npz")["holdout_every"][0])  # the paragraphs the tables never counted
-    paras = heldout(args.shared, every, 4 * (args.docs + args.select_clean))
-    select_only = [join(paras[k:k + 4]) for k in range(4 * args.docs, len(paras) - 3, 4)]
+    paras = heldout(args.shared, every, 4 * (args.docs + args.select_clean + args.table_docs))
+    table_paras = paras[4 * (args.docs + args.select_clean):]
+    select_only = [join(paras[k:k + 4]) for k in range(4 * args.docs, 4 * (args.docs + args.select_clean) - 3, 4)]
     paras = paras[:4 * args.docs]
     spinner = Spinner(forward_map(), reverse_lexicon(full_lexicon, [p.original for p in all_pairs]), rng)
     runtime_channel = Channel([Lexicon(full_lexicon + tortured)])
@@ -461,6 +509,16 @@ def main() -> None:
             continue
         s = spinner.spin(text, 0.15 if kind != "synthetic-lexicon" else 0.0, 1.0 if kind != "synthetic-thesaurus" else 0.0)
         docs.append(Doc(kind, s.text, runtime_channel, s.gold, text))
+    n_first = len(docs)
+    for k in range(0, len(table_paras) - 3, 4):
+        text = join(table_paras[k:k + 4])
+        if args.table_clean and (k // 4) % 2:
+            docs.append(Doc("clean", text, runtime_channel, {}))
+            continue
+        s = spinner.table_spin(text, TABLE_TYPE_RATE, TABLE_MISS_RATE)
+        docs.append(Doc("synthetic-table", s.text, runtime_channel, s.gold, text))
+    for d in docs[n_first:]:
+        d.batch = 1
     docs += [Doc("select-clean", text, runtime_channel, {}) for text in select_only]
     folds = random.Random(args.seed + 1)  # its own generator: the spins above do not depend on it
     for d in docs:
@@ -472,9 +530,12 @@ def main() -> None:
     say(f"{len(docs)} documents, {sum(len(d.y) for d in docs):,} events "
         f"({int(sum(d.y.sum() for d in docs)):,} positive)")
 
-    wiki = [d for d in docs if d.group < 0 and d.kind != "select-clean"]
-    cut = len(wiki) * 3 // 4
-    train_wiki, select_wiki = wiki[:cut], wiki[cut:]
+    train_wiki, select_wiki = [], []
+    for batch in (0, 1):  # each batch of Wikipedia documents: 3/4 to train on, 1/4 to select with
+        wiki = [d for d in docs if d.group < 0 and d.kind != "select-clean" and d.batch == batch]
+        cut = len(wiki) * 3 // 4
+        train_wiki += wiki[:cut]
+        select_wiki += wiki[cut:]
     dev = [d for d in docs if d.group >= 0]
 
     # leave one article out: lexicon (already) and model without the article
@@ -491,9 +552,10 @@ def main() -> None:
     for thr in THRESHOLDS:
         sel_clean = tally(final, [d for d in docs if d.kind == "select-clean"]
                           + [d for d in select_wiki if d.kind == "clean"], thr)
-        sel_spun = tally(final, [d for d in select_wiki if d.kind.startswith("synthetic")], thr)
+        sel_spun = tally(final, [d for d in select_wiki if d.kind.startswith("synthetic")
+                                 and d.kind != "synthetic-table"], thr)
         by_kind = {k: tally(final, [d for d in select_wiki if d.kind == k], thr)["restored"]
-                   for k in ("synthetic-thesaurus", "synthetic-lexicon", "synthetic-both")}
+                   for k in ("synthetic-thesaurus", "synthetic-lexicon", "synthetic-both", "synthetic-table")}
         spun_docs = [(m, [d for d in ds if d.kind == "spinbot"]) for m, ds in loo_rows[thr]]
         clean_docs = [(m, [d for d in ds if d.kind == "spinbot-clean"]) for m, ds in loo_rows[thr]]
         before = after = 0

@@ -9,6 +9,7 @@ import pytest
 from conftest import run_module
 from repair.changes import Change
 from repair.formats import Report, ScoreReport
+from repair.pipeline import DEFAULT_THRESHOLD
 from repair.render import line_name
 
 TEXT = "The spy company said\n"
@@ -96,7 +97,7 @@ def test_check_score_jsonl_is_one_object_a_line(tmp_path):
 
 def test_check_score_of_standard_input(tmp_path):
     r = run_module("check", "--score", "-f", "jsonl", "-", input=TEXT.encode(), fake=True)
-    assert json.loads(r.stdout) == {"path": "<stdin>", "spin_score": 0.04, "threshold": 0.6, "words": 4}
+    assert json.loads(r.stdout) == {"path": "<stdin>", "spin_score": 0.04, "threshold": DEFAULT_THRESHOLD, "words": 4}
 
 
 @pytest.mark.parametrize("fmt", ["full", "sarif", "github", "languagetool"])

@@ -7,6 +7,7 @@ false positive or miss); it is then run as a non-strict xfail: a fix shows up as
 """
 import functools
 import json
+import math
 import random
 import re
 from pathlib import Path
@@ -256,6 +257,44 @@ def test_broken_article_before_a_span_is_evidence(text, span, broken):
     assert all(X[r, col] == ev.scored[o].article_broken for r, o in enumerate(owner.tolist()))
 
 
+def test_repeated_substitution_is_evidence_from_the_rest_of_the_text():
+    """The same spun wording elsewhere, the same candidate's gain there, and the candidate's own
+    wording in the text are features of each event (spin._repeats)."""
+    from repair import spin
+
+    text = ("The warfare began in spring. Many fled the warfare in the north.\n"
+            "Reporters said the warfare would end.")
+    ev = spin.evidence(text, tokenize(text), spin.default_channel())
+    X, owner, pick = spin.features(ev)
+    col = {name: spin.FEATURES.index(name) for name in ("spun_repeats", "gain_elsewhere", "cand_in_doc")}
+    rows = [r for r, (o, k) in enumerate(zip(owner.tolist(), pick.tolist()))
+            if ev.scored[o].old == "warfare" and ev.scored[o].cands[k] == "war"]
+    assert len(rows) == 3
+    gains = [X[r, spin.FEATURES.index("gain")] for r in rows]
+    for r, g in zip(rows, gains):
+        assert X[r, col["spun_repeats"]] == pytest.approx(math.log(3))  # two other places: ln(1 + 2)
+        assert X[r, col["gain_elsewhere"]] == pytest.approx(sum(max(x, 0.0) for x in gains) - max(g, 0.0))
+        assert X[r, col["cand_in_doc"]] == 0.0  # "war" stands nowhere
+    said = [r for r, o in enumerate(owner.tolist()) if ev.scored[o].old == "said"]
+    assert all(X[r, col["spun_repeats"]] == 0.0 for r in said)  # said once
+    both = "The war began in spring. Many fled the warfare in the north."
+    ev = spin.evidence(both, tokenize(both), spin.default_channel())
+    X, owner, pick = spin.features(ev)
+    rows = [r for r, (o, k) in enumerate(zip(owner.tolist(), pick.tolist()))
+            if ev.scored[o].old == "warfare" and ev.scored[o].cands[k] == "war"]
+    assert rows and all(X[r, col["cand_in_doc"]] == pytest.approx(math.log(2)) for r in rows)
+
+
+def test_wordings_counts_runs_on_one_line_only():
+    from repair import spin
+
+    text = "in the West\nthe West in"
+    got = spin._wordings(text, tokenize(text))
+    assert got["the west"] == 2 and got["in the west"] == 1
+    assert got["west the"] == 0  # across the line end
+    assert got["in"] == 2
+
+
 def test_article_in_suggestions_agrees():
     for case in FLAG_CASES:
         for c in run(case["text"], 0.0).suggestions:
@@ -464,22 +503,31 @@ def test_a_lone_cr_ends_a_line_for_the_engine():
 
 
 def test_a_selected_spin_rule_competes_alone(tmp_path):
-    """With only spin.lexicon asked for, a span's likelier thesaurus candidates do not hide its
-    lexicon one (and with only spin.thesaurus, lexicon candidates do not hide thesaurus ones)."""
+    """With one spin rule asked for, the other rule's likelier candidates on a span do not hide its
+    own: whichever rule wins "spy company" with both on, the other one shows there when selected alone."""
     lexicon = tmp_path / "farm.tsv"
     lexicon.write_text("spun\toriginal\tcount\tweight\tguard\tsource\nspy company\tspy agency\t5\t0.9\t\ttest\n",
                        encoding="utf-8")
     text = "The hound barked at the spy company.\n"
-    both = repair.fix_and_explain(text, min_confidence=0.0, lexicons=(str(lexicon),)).suggestions
-    assert not any(c.old == "spy company" for c in both)  # the thesaurus's single words win the span
-    only = repair.fix_and_explain(text, min_confidence=0.0, lexicons=(str(lexicon),),
-                                  select=("spin.lexicon",)).suggestions
+    at = text.index("spy company"), text.index("spy company") + len("spy company")
+
+    def over_span(rule):
+        got = repair.fix_and_explain(text, min_confidence=0.0, lexicons=(str(lexicon),),
+                                     select=(rule,) if rule else None).suggestions
+        return got, [c for c in got if c.start < at[1] and at[0] < c.end]
+
+    both, there = over_span(None)
+    assert len({c.rule for c in there}) == 1  # one rule wins the span (changes never overlap)
+    only, lex_there = over_span("spin.lexicon")
     assert [(c.old, c.new, c.rule) for c in only] == [("spy company", "spy agency", "spin.lexicon")]
     assert [c.text for c in only[0].candidates] == ["spy agency"]
-    thesaurus = repair.fix_and_explain(text, min_confidence=0.0, lexicons=(str(lexicon),),
-                                       select=("spin.thesaurus",)).suggestions
-    assert thesaurus and all(c.rule == "spin.thesaurus" for c in thesaurus)
-    assert [(c.old, c.new) for c in thesaurus] == [(c.old, c.new) for c in both if c.rule == "spin.thesaurus"]
+    thesaurus, th_there = over_span("spin.thesaurus")
+    assert thesaurus and th_there and all(c.rule == "spin.thesaurus" for c in thesaurus)
+    loser = {"spin.lexicon": th_there, "spin.thesaurus": lex_there}[there[0].rule]
+    assert all(c.rule != there[0].rule for c in loser)  # the losing rule's own candidate, shown alone
+    # away from the span, the selected rule's changes are the ones it makes with both on
+    away = [(c.old, c.new) for c in both if c.rule == "spin.thesaurus" and c not in there]
+    assert [(c.old, c.new) for c in thesaurus if c not in th_there] == away
 
 
 def test_a_guard_term_counts_anywhere_in_a_text_scored_in_pieces(monkeypatch):

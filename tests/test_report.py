@@ -270,7 +270,7 @@ def test_command_report_ticks_each_file_at_its_own_threshold(tmp_path, monkeypat
     assert [[c["accepted"] for c in f["changes"]] for f in data["files"]] == [[True], [False]]
     assert (data["threshold"], data["spun_threshold"]) == (pipeline.DEFAULT_THRESHOLD, pipeline.SPUN_THRESHOLD)
     # a threshold given holds for both
-    assert invoke("report", str(spun), str(plain), "--html", str(html), "-c", "0.6").exit_code == 0
+    assert invoke("report", str(spun), str(plain), "--html", str(html), "-c", str(pipeline.DEFAULT_THRESHOLD)).exit_code == 0
     data = extract_data(html.read_text(encoding="utf-8"))
     assert [[c["accepted"] for c in f["changes"]] for f in data["files"]] == [[False], [False]]
     assert data["spun_threshold"] is None
