@@ -24,8 +24,8 @@ __all__ = ["Options", "Result", "DEFAULT_THRESHOLD", "SPUN_SCORE", "SPUN_THRESHO
 DEFAULT_THRESHOLD = 0.8  # = lexicons/spin_model.json "threshold", picked by scripts/train_spin.py
 # The document gate's second threshold (= spin_model.json "spun_document"): a text whose spin score (expected
 # spun words per word) is at least SPUN_SCORE reads as spun as a whole, and there edits down to
-# SPUN_THRESHOLD are applied. No clean held-out document scored that high (Wikipedia at most 0.029, Wikinews
-# 0.046); whole SpinBot articles the lexicon never saw score 0.058-0.087. See lexicons/README.md.
+# SPUN_THRESHOLD are applied. No clean held-out document scored that high (Wikipedia at most 0.034, Wikinews
+# 0.039); whole SpinBot articles the lexicon never saw score 0.065-0.086. See lexicons/README.md.
 SPUN_SCORE = 0.05
 SPUN_THRESHOLD = 0.4
 

@@ -154,7 +154,7 @@ def test_cli_precedence(fake_engine_installed, tmp_path):
     doc = write(tmp_path / "sub" / "doc.txt", "a big company\n")
     assert invoke("fix", str(doc)).stdout == "a large agency\n"  # 0.3 >= 0.2 from the config
     assert invoke("fix", str(doc), "-c", "0.5").stdout == "a big agency\n"  # the command line wins
-    assert invoke("fix", str(doc), "--isolated").stdout == "a big agency\n"  # the default, 0.6
+    assert invoke("fix", str(doc), "--isolated").stdout == "a big agency\n"  # the default threshold
     other = write(tmp_path / "elsewhere.toml", "min-confidence = 0.95\n")
     assert invoke("fix", str(doc), "--config", str(other)).stdout == "a big company\n"
     r = invoke("fix", str(doc), "--config", str(other), "--isolated")
