@@ -352,8 +352,9 @@ def _repeats(ev: Evidence, own: np.ndarray, in_span: np.ndarray, gains: np.ndarr
     those other places, and how often the candidate's own wording stands in the text (ln 1 + n).
 
     A spinner that works from a table swaps a word the same way wherever it stands, and then its
-    original is missing from the whole text ("warfare" six times, "war" never); clean prose that uses
-    a word often mostly uses its plain synonyms too."""
+    original is missing from the whole text (the spun word at every place, the plain word nowhere);
+    clean prose that uses a word often mostly uses its plain synonyms too. A text scored in pieces
+    (:func:`pieces`) counts within the piece, like the other document-level evidence."""
     out = np.zeros((len(own), 3))
     if not len(own):
         return out
