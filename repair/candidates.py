@@ -406,7 +406,13 @@ def _thesaurus_rows(key: str, inflected: tuple, th: Thesaurus, fm: _Forms, max_o
             parts.append((fm.plain(origs), flags, degrees, np.zeros(len(origs), dtype=bool)))
         elif len(tags) == 1:
             (tag,) = tags
-            parts.append((fm.surface(tag, origs), flags, degrees, np.ones(len(origs), dtype=bool)))
+            # an original that has no such form pairs with the key as it is (the key is a headword of its
+            # own: "latest" lists "most recent", which has no superlative of its own)
+            put = fm.surface(tag, origs)
+            formless = put < 0
+            if formless.any():
+                put = np.where(formless, fm.whole_words(fm.plain(origs)), put)
+            parts.append((put, flags, degrees, ~formless))
         else:
             # per original: its text when it is several words, else one entry per form of the key
             order = list(tags)
@@ -498,6 +504,7 @@ class _Forms:
         self._as_is = np.full(len(th.terms), -2, dtype=np.int64)  # -2: not yet known, -1: none
         self._surface: dict[str, np.ndarray] = {}
         self._inflected: dict[str, np.ndarray] = {}
+        self._whole: dict[int, bool] = {}  # text id: every word of it is a whole word of the context model
 
     def _id(self, text: str | None) -> int:
         if not text:
@@ -544,6 +551,20 @@ class _Forms:
         if table is None:
             table = self._inflected[tag] = np.full(len(self.th.terms), -2, dtype=np.int64)
         return self._fill(table, origs, lambda term: inflect_term(term, tag))
+
+    def whole_words(self, ids: np.ndarray) -> np.ndarray:
+        """``ids`` where each word of the text is one the context model knows as a whole word, else -1
+        (a hyphened "well-set" is scored as three tokens; as an original taken as it is, it is left out)."""
+        out = ids.copy()
+        for n, k in enumerate(ids.tolist()):
+            if k < 0:
+                continue
+            good = self._whole.get(k)
+            if good is None:
+                good = self._whole[k] = all(self.lm.word_id(w) > 1 for w in self.texts[k].split())
+            if not good:
+                out[n] = -1
+        return out
 
     def multi_word(self, origs: np.ndarray) -> np.ndarray:
         terms = self.th.terms
