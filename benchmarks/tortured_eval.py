@@ -4,12 +4,19 @@
     python benchmarks/tortured_eval.py --shared ../shared [--n 400] [--seed 0] [--alone]
 
 Takes the plain ("clean_pair" = 1) rows of shared/data/tortured_phrases_dev.tsv, shuffles them with
---seed, and withholds the first fifth (at most --n) from the bundled tortured lexicon. Each withheld
-phrase is put in a short carrier sentence ("In this paper we study the PHRASE of the proposed
-method."), or given alone with --alone; the engine's best suggestion for every span inside the
-phrase is applied whatever its confidence (top-1), and the result is compared with the expected
-phrase, case folded.
-Last line: TORTURED withheld=... top1=... share=... given=carrier|alone
+--seed, and withholds the first fifth (at most --n) from the bundled tortured lexicon, and from its
+word swaps (rebuilt from the rest with repair.lexicon.word_swaps). Each withheld phrase is put in a
+short carrier sentence ("In this paper we study the PHRASE of the proposed method."), or given
+alone with --alone, and restored two ways, each compared with the expected phrase, case folded:
+
+* every span: the engine's best suggestion for every span inside the phrase is applied, whatever
+  its confidence (``top1``);
+* phrase: the phrase is known to be tortured, so the engine's most confident suggestion inside it
+  is applied, with every other one at least PHRASE_RATIO times as confident (``phrase_top1``): in a
+  sentence of ten words the document gate keeps every confidence low, and what the phrase asks is
+  which of its words the engine believes spun, relative to each other. PHRASE_RATIO was picked on
+  the folds of --seed 1 and 2 (0.1: 100 and 101 of 400; 0.3: 99 and 98; 0.5: 96 and 93).
+Last line: TORTURED withheld=... top1=... share=... phrase_top1=... phrase_share=... given=carrier|alone
 """
 from __future__ import annotations
 
@@ -23,9 +30,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from repair import spin
 from repair.candidates import Channel
-from repair.lexicon import Lexicon, read_lexicon
+from repair.lexicon import Lexicon, read_lexicon, word_swaps
 
 CARRIER = "In this paper we study the {} of the proposed method."
+PHRASE_RATIO = 0.1
 
 
 def main() -> None:
@@ -41,21 +49,28 @@ def main() -> None:
     fold = rows[: len(rows) // 5][: args.n]
     held = {r["tortured"].lower() for r in fold}
     lexicon = [e for e in read_lexicon(ROOT / "lexicons" / "tortured.tsv") if e.spun not in held]
-    channel = Channel([Lexicon(read_lexicon(ROOT / "lexicons" / "spinbot.tsv") + lexicon)])
-    top1 = 0
+    channel = Channel([Lexicon(read_lexicon(ROOT / "lexicons" / "spinbot.tsv") + lexicon + word_swaps(lexicon))])
+    top1 = phrase_top1 = 0
     for r in fold:
         phrase, want = r["tortured"], r["expected"].lower()
         text = phrase if args.alone else CARRIER.format(phrase)
         start, end = text.index(phrase), text.index(phrase) + len(phrase)
         inside = [c for c in spin.decisions(spin.score_document(text, channel=channel), floor=1e-9)
                   if c.start >= start and c.end <= end]
-        out = text
-        for c in sorted(inside, key=lambda c: -c.start):
-            out = out[:c.start] + c.new + out[c.end:]
-        top1 += out[start:len(out) - (len(text) - end)].lower() == want
-    print(f"TORTURED withheld={len(fold)} top1={top1} share={top1 / max(len(fold), 1):.3f} "
-          f"given={'alone' if args.alone else 'carrier'}")
+        top1 += restored(text, start, end, inside) == want
+        best = max((c.confidence for c in inside), default=0.0)
+        phrase_top1 += restored(text, start, end, [c for c in inside if c.confidence >= PHRASE_RATIO * best]) == want
+    n = max(len(fold), 1)
+    print(f"TORTURED withheld={len(fold)} top1={top1} share={top1 / n:.3f} phrase_top1={phrase_top1} "
+          f"phrase_share={phrase_top1 / n:.3f} given={'alone' if args.alone else 'carrier'}")
 
+
+def restored(text: str, start: int, end: int, changes) -> str:
+    """The phrase at ``text[start:end]`` with ``changes`` (inside it, not overlapping) applied, case folded."""
+    out = text
+    for c in sorted(changes, key=lambda c: -c.start):
+        out = out[:c.start] + c.new + out[c.end:]
+    return out[start:len(out) - (len(text) - end)].lower()
 
 if __name__ == "__main__":
     main()

@@ -39,10 +39,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from .data import load_lines, map_npz
+from .lexicon import SWAP_SOURCE
 from .tokens import Token, line_break
 
 __all__ = [
     "COMPOUND",
+    "SWAP",
     "LEXICON",
     "MOBY_FWD",
     "MOBY_REV",
@@ -59,6 +61,7 @@ __all__ = [
 ]
 
 MOBY_FWD, MOBY_REV, WN_SYN, WN_REL, LEXICON, COMPOUND = 1, 2, 4, 8, 16, 32
+SWAP = 64  # with LEXICON: a lexicon's word swap (repair.lexicon.word_swaps), no evidence about the document
 _THESAURUS_FLAGS = MOBY_FWD | MOBY_REV | WN_SYN | WN_REL
 MAX_SPAN = 4
 MAX_OPTIONS = 40  # candidate originals kept per spun key, commonest first
@@ -592,13 +595,19 @@ def _options_raw(key: str, single: bool, lm, max_options: int, lexicons=()) -> t
             if ids is None or len(ids) >= MAX_IDS:
                 continue
             old = lexical.get(e.original)
+            # a pair is a word swap (SWAP) only when every lexicon listing it has it as one
+            flag = LEXICON | SWAP if e.source == SWAP_SOURCE else LEXICON
+            if old is not None:
+                flag &= old[2]
             if old is None or e.weight > old[5]:
-                lexical[e.original] = (e.original, ids, LEXICON, 1, False, e.weight, e.count, e.guard, 0.0)
+                lexical[e.original] = (e.original, ids, flag, 1, False, e.weight, e.count, e.guard, 0.0)
+            elif flag != old[2]:
+                lexical[e.original] = old[:2] + (flag,) + old[3:]
     out = list(lexical.values())
     for o in _thesaurus_raw(key, single, lm, max_options):
         lex = lexical.get(o[0])
         if lex is not None:
-            out[out.index(lex)] = (o[0], o[1], o[2] | LEXICON, o[3], o[4], lex[5], lex[6], lex[7], 0.0)
+            out[out.index(lex)] = (o[0], o[1], o[2] | lex[2], o[3], o[4], lex[5], lex[6], lex[7], 0.0)
         else:
             out.append(o)
     return tuple(out)
@@ -625,7 +634,7 @@ class Channel:
             for key in lexicon.keys():  # noqa: SIM118 - Lexicon.keys() is a method, not a dict view
                 for sense in lexicon.get(key):
                     if sense.count >= REPLACED_MIN_COUNT and sense.weight >= REPLACED_MIN_WEIGHT \
-                            and not sense.guard:
+                            and not sense.guard and sense.source != SWAP_SOURCE:
                         words = tuple(sense.original.split())
                         self.replaced.setdefault(len(words), set()).add(words)
 

@@ -8,7 +8,7 @@ configuration applies to a whole run; files further down a batch's tree are not 
 
 Keys (all optional)::
 
-    min-confidence = 0.7                      # the threshold, 0..1, for every text (default: 0.8,
+    min-confidence = 0.7                      # the threshold, 0..1, for every text (default: 0.85,
                                               # and 0.4 in a text that reads as spun)
     select = ["spin", "artifact"]             # rules to run (ids or prefixes)
     ignore = ["artifact.furniture"]           # rules to leave out

@@ -20,7 +20,12 @@ A lexicon is a UTF-8 TSV file that people can read, diff and review::
   without a separate ``seen`` column (see there).
 * ``guard`` is empty, or a key that must also occur in the same document for
   the entry to apply (the Problematic Paper Screener's ``A AND B`` fingerprints).
-* ``source`` names where the entry came from (short text, no tabs).
+* ``source`` names where the entry came from (short text, no tabs).  The source
+  ``word-swap`` (:data:`SWAP_SOURCE`) marks a *word swap*: one word of a phrase
+  pair's spun wording and the word it stands for (:func:`word_swaps`).  The engine
+  offers it as a candidate like any entry, but does not count its hits as
+  evidence that the document is spun: a swap is a word a spinner changed inside a
+  term, not a wording that betrays the spinner wherever it stands.
 
 Entries are sorted by (spun, original), with no duplicate pair and no self-pair,
 so an unchanged rebuild produces identical bytes.
@@ -53,6 +58,7 @@ __all__ = [
     "Lexicon",
     "LexiconError",
     "Problem",
+    "SWAP_SOURCE",
     "Sense",
     "format_lexicon",
     "guard_present",
@@ -65,6 +71,7 @@ __all__ = [
     "strength",
     "validate",
     "validate_text",
+    "word_swaps",
     "write_lexicon",
 ]
 
@@ -283,6 +290,60 @@ def write_lexicon(path: str | os.PathLike, entries: Iterable[Entry],
                   header_comments: Sequence[str] = ()) -> None:
     """Write ``entries`` sorted by (spun, original), atomically; ValueError on a bad entry."""
     write_atomic(path, format_lexicon(entries, header_comments))
+
+
+# --------------------------------------------------------------------------- word swaps
+
+SWAP_SOURCE = "word-swap"
+
+
+def word_swaps(entries: Iterable[Entry]) -> list[Entry]:
+    """The word swaps inside phrase pairs of two or more words of equal length: each position
+    where the spun word differs from the original word ("neural organization" -> "neural network"
+    teaches organization -> network).  ``count`` is the number of pairs with the swap, ``weight``
+    that count over the number of pairs whose spun wording has the word at all (changed or not,
+    so a word that mostly stands for itself, such as "data", gets a small weight).  Words only
+    (letters, inner hyphens and apostrophes: no digits or punctuation); source SWAP_SOURCE.
+    Chains and cycles are removed (:func:`resolve_chains`); sorted by (spun, original)."""
+    seen: dict[str, int] = {}
+    swapped: dict[tuple[str, str], int] = {}
+    for e in entries:
+        spun, original = e.spun.split(), e.original.split()
+        if len(spun) != len(original) or len(spun) < 2:
+            continue
+        for x, y in zip(spun, original):
+            if not (_WORD.fullmatch(x) and _WORD.fullmatch(y)):
+                continue
+            seen[x] = seen.get(x, 0) + 1
+            if x != y:
+                swapped[(x, y)] = swapped.get((x, y), 0) + 1
+    by_spun: dict[str, set[str]] = {}
+    for x, y in swapped:
+        by_spun.setdefault(x, set()).add(y)
+    swaps = [Entry(x, y, n, n / seen[x], "", SWAP_SOURCE) for (x, y), n in swapped.items()
+             if not _number_slip(x, y, by_spun[x])]
+    return resolve_chains(swaps)[0]
+
+
+def _number_slip(x: str, y: str, originals: set[str]) -> bool:
+    """Is the swap x -> y a change of number (a plural noun for a singular, or the other way
+    round) while x is also swapped for y in the number of x (``originals``: all of x's swaps)?
+    A spinner keeps the number: beside organization -> network, seen 33 times, organization ->
+    networks is the list's slip. A swap with no such twin ("information" -> "data") stands."""
+    from .candidates import _forms  # lemminflect, loaded on first use
+
+    def singulars(word: str) -> set[str]:
+        return {lemma for lemma, tag in _forms(word) if tag == "NNS"}
+
+    x_plural, y_singulars = bool(singulars(x)), singulars(y)
+    if y_singulars and not x_plural:  # a plural for a singular: is the singular there too?
+        return not y_singulars.isdisjoint(originals)
+    if x_plural and not y_singulars:  # a singular for a plural: is a plural of it there too?
+        return any(y in singulars(z) for z in originals)
+    return False
+
+
+_WORD = re.compile(r"[^\W\d_]+(?:['-][^\W\d_]+)*")
 
 
 # --------------------------------------------------------------------------- merging

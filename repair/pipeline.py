@@ -21,7 +21,7 @@ from .ignores import filter_changes, word_matcher
 __all__ = ["Options", "Result", "DEFAULT_THRESHOLD", "SPUN_SCORE", "SPUN_THRESHOLD", "SPIN_RULES", "fix_and_explain",
            "check", "fix", "rule_table", "selected_rules"]
 
-DEFAULT_THRESHOLD = 0.8  # = lexicons/spin_model.json "threshold", picked by scripts/train_spin.py
+DEFAULT_THRESHOLD = 0.85  # = lexicons/spin_model.json "threshold", picked by scripts/train_spin.py
 # The document gate's second threshold (= spin_model.json "spun_document"): a text whose spin score (expected
 # spun words per word) is at least SPUN_SCORE reads as spun as a whole, and there edits down to
 # SPUN_THRESHOLD are applied. No clean held-out document scored that high (Wikipedia at most 0.034, Wikinews

@@ -48,6 +48,7 @@ import numpy as np
 
 from .candidates import (
     COMPOUND,
+    SWAP,
     LEXICON,
     MAX_IDS,
     MOBY_FWD,
@@ -71,7 +72,7 @@ _SENTENCE_END = {".", "!", "?", "…", ":", ";"}
 _OPENERS = {'"', "“", "‘", "'", "(", "[", "«", "-", "–", "—"}
 # a line ends at LF, CRLF or a lone CR (old Mac files); a blank line between two lines ends a block
 _BLOCK_BREAK = re.compile(r"(?:\r\n|\r(?!\n)|\n)[ \t\f\v]*(?:\r\n|\r(?!\n)|\n)")
-BUNDLED_LEXICONS = ("spinbot.tsv", "tortured.tsv")
+BUNDLED_LEXICONS = ("spinbot.tsv", "tortured.tsv", "tortured_swaps.tsv")
 RULE_THESAURUS = "spin.thesaurus"
 RULE_LEXICON = "spin.lexicon"
 EVENTS_PER_SPAN = 3  # candidates per span the decision model sees: the best by context gain, if they gain,
@@ -82,7 +83,8 @@ FEATURES = ("gain", "gain_per_token", "gain_rank", "margin", "n_options", "log_d
             "wordnet", "wordnet_rel", "n_sources", "lexicon", "lex_log_weight", "lex_log_count", "length_change",
             "span_tokens", "rarity", "spun_log_freq", "cand_log_freq", "spun_unseen", "cand_unseen",
             "block_unseen", "block_gain", "doc_unseen", "doc_gain", "doc_lex", "doc_orig", "doc_lex_share",
-            "compound", "compound_pmi", "article_broken", "spun_repeats", "gain_elsewhere", "cand_in_doc")
+            "compound", "compound_pmi", "article_broken", "spun_repeats", "gain_elsewhere", "cand_in_doc",
+            "word_swap")
 # the second stage's gate: the first stage's expected spins per 100 words in the rest of the block and
 # of the document (every other span's summed probabilities, capped at 1 a span)
 GATE_FEATURES = ("block_pi", "doc_pi")
@@ -209,7 +211,7 @@ def evidence(text: str, tokens: list[Token], channel: Channel, guard_text: str |
     if scored:
         starts = np.concatenate([[0], np.cumsum(flat.sizes)[:-1]])
         best_gain = np.maximum.reduceat(flat.gains, starts).tolist()
-        best_lex = np.maximum.reduceat(flat.lex_weight, starts).tolist()
+        best_lex = np.maximum.reduceat(np.where((flat.flags & SWAP) > 0, 0.0, flat.lex_weight), starts).tolist()
         for s, g, w in zip(scored, best_gain, best_lex):
             if s.first == s.last:  # single tokens only, so overlapping spans are not counted twice
                 gain_of[s.block] += max(g, 0.0)
@@ -343,6 +345,7 @@ def features(ev: Evidence) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     f[:, 30] = fa.article_broken[own]
     in_span = pick - first[own]
     f[:, 31:34] = _repeats(ev, own, in_span, gs)
+    f[:, 34] = (fl & SWAP) > 0  # a lexicon's word swap, not a spinner's own wording
     return f, own, in_span
 
 
@@ -380,16 +383,20 @@ def _repeats(ev: Evidence, own: np.ndarray, in_span: np.ndarray, gains: np.ndarr
     return out
 
 
-def gate_features(ev: Evidence, owner: np.ndarray, p1: np.ndarray) -> np.ndarray:
+def gate_features(ev: Evidence, owner: np.ndarray, pick: np.ndarray, p1: np.ndarray) -> np.ndarray:
     """GATE_FEATURES of each event, from the first stage's probabilities ``p1`` of the events
-    (``owner``: their spans). Leaving the event's own span out, the gate is the evidence of the
-    rest of the text, so one strong event does not open it for itself."""
+    (event r is candidate ``pick[r]`` of span ``owner[r]``). Leaving the event's own span out, the
+    gate is the evidence of the rest of the text, so one strong event does not open it for itself;
+    a word swap's events (SWAP) are no evidence about the text and count for nothing here."""
     out = np.zeros((len(owner), len(GATE_FEATURES)))
     if not len(owner):
         return out
+    fa = _flat_of(ev)
+    first = np.concatenate([[0], np.cumsum(fa.sizes)[:-1]])
+    p1 = np.where((fa.flags[first[owner] + pick] & SWAP) > 0, 0.0, p1)
     span_p = np.minimum(np.bincount(owner, weights=p1, minlength=len(ev.scored)), 1.0)
     own = span_p[owner]
-    block = _flat_of(ev).block
+    block = fa.block
     block_sum = np.bincount(block, weights=span_p, minlength=len(ev.block_words))
     b = block[owner]
     out[:, 0] = 100.0 * (block_sum[b] - own) / (ev.block_words[b] + SMOOTH_WORDS)
@@ -397,12 +404,13 @@ def gate_features(ev: Evidence, owner: np.ndarray, p1: np.ndarray) -> np.ndarray
     return out
 
 
-def event_probabilities(ev: Evidence, decision: DecisionModel, X: np.ndarray, owner: np.ndarray) -> np.ndarray:
+def event_probabilities(ev: Evidence, decision: DecisionModel, X: np.ndarray, owner: np.ndarray,
+                        pick: np.ndarray) -> np.ndarray:
     """P(original) of each event (rows of ``X``, the FEATURES): in one stage, or in two when the
     model has a first stage, whose probabilities make the second stage's document gate."""
     if decision.first is None:
         return decision.predict(X)
-    return decision.predict(np.hstack([X, gate_features(ev, owner, decision.first.predict(X))]))
+    return decision.predict(np.hstack([X, gate_features(ev, owner, pick, decision.first.predict(X))]))
 
 
 def decide(ev: Evidence, decision: DecisionModel) -> None:
@@ -412,7 +420,7 @@ def decide(ev: Evidence, decision: DecisionModel) -> None:
                                                  and tuple(decision.first.features) != FEATURES):
         raise ValueError("the decision model was trained on other features; retrain it (scripts/train_spin.py)")
     X, owner, pick = features(ev)
-    set_posteriors(ev, owner, pick, event_probabilities(ev, decision, X, owner))
+    set_posteriors(ev, owner, pick, event_probabilities(ev, decision, X, owner, pick))
 
 
 def set_posteriors(ev: Evidence, owner: np.ndarray, pick: np.ndarray, p: np.ndarray) -> None:

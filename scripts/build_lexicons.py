@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Build the bundled spin lexicons (lexicons/spinbot.tsv, lexicons/tortured.tsv).
+"""Build the bundled spin lexicons (lexicons/spinbot.tsv, tortured.tsv, tortured_swaps.tsv).
 
     python scripts/build_lexicons.py --shared ../shared [--out lexicons]
     python scripts/build_lexicons.py --shared ../shared --compare-splits
@@ -28,7 +28,12 @@ shared/data/tortured_phrases_dev.tsv:
 * Rows that normalise to the same pair are merged (count: the largest; an
   unguarded row wins over a guarded one).
 
-Both lexicons then lose the weakest entries that form chains or cycles
+tortured_swaps.tsv holds the word swaps inside tortured.tsv's phrase pairs of
+equal length (repair.lexicon.word_swaps: "profound learning" -> "deep learning"
+teaches profound -> deep), source ``word-swap``, so that a term the list has never
+seen, with a word the spinner swaps the same way elsewhere, can still be restored.
+
+The lexicons then lose the weakest entries that form chains or cycles
 (repair.lexicon.resolve_chains) and must pass repair.lexicon.validate.  Output
 is deterministic.  Counts are printed to stderr.
 """
@@ -51,6 +56,7 @@ from repair.lexicon import (
     normalise,
     resolve_chains,
     validate,
+    word_swaps,
     write_lexicon,
 )
 from repair.tokens import TOKEN_RE
@@ -218,12 +224,27 @@ def build_tortured(shared: Path, out: Path) -> None:
         f"{len(removed)} removed to break chains and cycles. Do not edit by hand.",
     ]
     write_lexicon(out / "tortured.tsv", kept, comments)
+    build_swaps(kept, out)
     log(f"tortured.tsv: {len(rows)} rows; {len(converted)} converted, "
         f"{sum(skipped.values())} skipped, {duplicates} merged as duplicates, "
         f"{len(removed)} removed for chains/cycles; {len(kept)} entries ({guarded} guarded, "
         f"{long_keys} with spun wording longer than 4 tokens)")
     for reason, n in sorted(skipped.items(), key=lambda kv: (-kv[1], kv[0])):
         log(f"  skipped {n:5d}: {reason}")
+
+
+def build_swaps(tortured: list[Entry], out: Path) -> None:
+    swaps = word_swaps(tortured)
+    comments = [
+        "tortured_swaps.tsv: word swaps inside the tortured phrase pairs of tortured.tsv (same source,",
+        "Problematic Paper Screener, stated CC BY 4.0, unverified). Built by scripts/build_lexicons.py",
+        "(repair.lexicon.word_swaps): for each pair of two or more words of equal length, every word",
+        "the spinner changed; count = pairs with the swap, weight = count / pairs whose spun wording",
+        "has the word. Source word-swap: candidates, but no evidence that a document is spun.",
+        f"{len(swaps)} entries. Do not edit by hand.",
+    ]
+    write_lexicon(out / "tortured_swaps.tsv", swaps, comments)
+    log(f"tortured_swaps.tsv: {len(swaps)} word swaps from {len(tortured)} tortured entries")
 
 
 # --------------------------------------------------------------------------- split comparison
@@ -295,7 +316,7 @@ def main(argv: list[str] | None = None) -> int:
     build_spinbot(args.shared, args.out)
     build_tortured(args.shared, args.out)
     status = 0
-    for name in ("spinbot.tsv", "tortured.tsv"):
+    for name in ("spinbot.tsv", "tortured.tsv", "tortured_swaps.tsv"):
         problems = validate(args.out / name)
         for p in problems[:20]:
             log(p.format(str(args.out / name)))

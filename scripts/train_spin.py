@@ -348,7 +348,7 @@ def fit(docs: list[Doc], trees: int, seed: int, stacked: bool = True) -> tuple[d
             spin.FEATURES, trees, seed), spin.FEATURES))
         for k, fk in enumerate(folds):
             if fk == f:
-                gate[k] = spin.gate_features(docs[k].ev, docs[k].owner, m.predict(docs[k].X))
+                gate[k] = spin.gate_features(docs[k].ev, docs[k].owner, docs[k].pick, m.predict(docs[k].X))
     names = spin.FEATURES + spin.GATE_FEATURES
     second = export(booster_for(np.hstack([X, np.concatenate(gate)]), y, names, trees, seed), names)
     second["first"] = first
@@ -391,7 +391,8 @@ def _flatten(node: dict, nodes: dict[str, list]) -> int:
 
 
 def apply(decision: DecisionModel, doc: Doc, threshold: float) -> list:
-    spin.set_posteriors(doc.ev, doc.owner, doc.pick, spin.event_probabilities(doc.ev, decision, doc.X, doc.owner))
+    p = spin.event_probabilities(doc.ev, decision, doc.X, doc.owner, doc.pick)
+    spin.set_posteriors(doc.ev, doc.owner, doc.pick, p)
     return spin.decisions(doc.ev, floor=threshold)
 
 
@@ -477,8 +478,9 @@ def main() -> None:
     def say(msg: str) -> None:
         print(f"[{time.time() - t0:5.0f}s] {msg}", file=sys.stderr, flush=True)
 
-    tortured = [e for e in read_lexicon(ROOT / "lexicons" / "tortured.tsv")] \
-        if (ROOT / "lexicons" / "tortured.tsv").exists() else []
+    # the bundled tortured-phrase list and its word swaps, as the engine loads them
+    tortured = [e for name in ("tortured.tsv", "tortured_swaps.tsv") if (ROOT / "lexicons" / name).exists()
+                for e in read_lexicon(ROOT / "lexicons" / name)]
     articles = dev_articles(args.shared / "data" / "spinbot_dev.jsonl")
     all_pairs = [Pair(r["original"], r["spun"]) for art in articles for r in art]
     # the shipped lexicon (scripts/build_lexicons.py: learn() on every pair, chains resolved), and per

@@ -13,7 +13,7 @@ import pytest
 from repair.data import lexicon_dir
 from repair.lexicon import HEADER, Lexicon, normalise, read_lexicon, validate
 
-NAMES = ["spinbot.tsv", "tortured.tsv"]
+NAMES = ["spinbot.tsv", "tortured.tsv", "tortured_swaps.tsv"]
 
 
 @functools.cache

@@ -96,7 +96,7 @@ def test_gate_is_the_rest_of_the_text():
     assert len(set(owner.tolist())) >= 2
     span = int(owner[0])
     p1 = (owner == span).astype(float) * 0.4  # only the first span has any probability
-    g = spin.gate_features(ev, owner, p1)
+    g = spin.gate_features(ev, owner, pick, p1)
     words = ev.n_words + spin.SMOOTH_WORDS
     span_p = min(0.4 * int((owner == span).sum()), 1.0)
     assert np.allclose(g[owner == span], 0.0)
