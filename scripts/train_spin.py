@@ -50,7 +50,7 @@ from repair.changes import apply_changes
 from repair.data import load_npz
 from repair.decide import DecisionModel
 from repair.learn import Pair, count_occurrences, learn
-from repair.lexicon import Lexicon, read_lexicon, resolve_chains
+from repair.lexicon import SWAP_SOURCE, Lexicon, read_lexicon, resolve_chains
 from repair.lm import model
 from repair.tokens import tokenize
 from scripts.build_ngrams import corpus_lines
@@ -236,6 +236,16 @@ def reverse_lexicon(entries, originals: list[str]) -> dict[tuple[str, ...], tupl
         rate = min(1.0, sum(c for _, c in spuns) / max(occurrences[orig], 1))
         rev[tuple(t.text for t in tokenize(orig))] = (rate, spuns)
     return rev
+
+
+def reverse_swaps(entries, rate: float) -> dict[tuple[str, ...], tuple[float, list[tuple[str, int]]]]:
+    """original word -> (``rate``, the spun words a lexicon's reliable word swaps give it, with
+    counts): the swaps seen at least twice and standing for their original at least half the time."""
+    by_orig: dict[str, list[tuple[str, int]]] = {}
+    for e in entries:
+        if e.source == SWAP_SOURCE and e.count >= 2 and e.weight >= 0.5:
+            by_orig.setdefault(e.original, []).append((e.spun, e.count))
+    return {(orig,): (rate, spuns) for orig, spuns in by_orig.items()}
 
 
 # ---------------------------------------------------------------- events
@@ -453,6 +463,9 @@ def main() -> None:
                     help="more Wikipedia documents of 4 held-out paragraphs, spun by a synthetic table spinner")
     ap.add_argument("--table-clean", action="store_true",
                     help="every other one of the --table-docs left clean")
+    ap.add_argument("--swap-rate", type=float, default=0.0,
+                    help="the lexicon spinner also swaps words as the bundled word swaps do (run backwards), "
+                         "at this rate an occurrence")
     ap.add_argument("--trees", type=int, default=150)
     ap.add_argument("--drop", type=lambda v: [x for x in v.split(",") if x], default=[],
                     help="features to leave out (comma-separated names), for ablations")
@@ -501,7 +514,10 @@ def main() -> None:
     table_paras = paras[4 * (args.docs + args.select_clean):]
     select_only = [join(paras[k:k + 4]) for k in range(4 * args.docs, 4 * (args.docs + args.select_clean) - 3, 4)]
     paras = paras[:4 * args.docs]
-    spinner = Spinner(forward_map(), reverse_lexicon(full_lexicon, [p.original for p in all_pairs]), rng)
+    reverse = reverse_lexicon(full_lexicon, [p.original for p in all_pairs])
+    if args.swap_rate:  # the SpinBot lexicon's own wording first
+        reverse = {**reverse_swaps(tortured, args.swap_rate), **reverse}
+    spinner = Spinner(forward_map(), reverse, rng)
     runtime_channel = Channel([Lexicon(full_lexicon + tortured)])
     for k in range(0, len(paras) - 3, 4):
         text = join(paras[k:k + 4])
