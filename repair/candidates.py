@@ -44,10 +44,10 @@ from .tokens import Token, line_break
 
 __all__ = [
     "COMPOUND",
-    "SWAP",
     "LEXICON",
     "MOBY_FWD",
     "MOBY_REV",
+    "SWAP",
     "WN_REL",
     "WN_SYN",
     "Channel",
