@@ -49,7 +49,8 @@ def main() -> None:
     fold = rows[: len(rows) // 5][: args.n]
     held = {r["tortured"].lower() for r in fold}
     lexicon = [e for e in read_lexicon(ROOT / "lexicons" / "tortured.tsv") if e.spun not in held]
-    channel = Channel([Lexicon(read_lexicon(ROOT / "lexicons" / "spinbot.tsv") + lexicon + word_swaps(lexicon))])
+    spinbot = read_lexicon(ROOT / "lexicons" / "spinbot.tsv")
+    channel = Channel([Lexicon(spinbot + lexicon + word_swaps(lexicon))])
     top1 = phrase_top1 = 0
     for r in fold:
         phrase, want = r["tortured"], r["expected"].lower()
@@ -59,7 +60,8 @@ def main() -> None:
                   if c.start >= start and c.end <= end]
         top1 += restored(text, start, end, inside) == want
         best = max((c.confidence for c in inside), default=0.0)
-        phrase_top1 += restored(text, start, end, [c for c in inside if c.confidence >= PHRASE_RATIO * best]) == want
+        confident = [c for c in inside if c.confidence >= PHRASE_RATIO * best]
+        phrase_top1 += restored(text, start, end, confident) == want
     n = max(len(fold), 1)
     print(f"TORTURED withheld={len(fold)} top1={top1} share={top1 / n:.3f} phrase_top1={phrase_top1} "
           f"phrase_share={phrase_top1 / n:.3f} given={'alone' if args.alone else 'carrier'}")

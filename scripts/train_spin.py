@@ -492,7 +492,7 @@ def main() -> None:
         print(f"[{time.time() - t0:5.0f}s] {msg}", file=sys.stderr, flush=True)
 
     # the bundled tortured-phrase list and its word swaps, as the engine loads them
-    tortured = [e for name in ("tortured.tsv", "tortured_swaps.tsv") if (ROOT / "lexicons" / name).exists()
+    tortured = [e for name in spin.BUNDLED_LEXICONS if name != "spinbot.tsv" and (ROOT / "lexicons" / name).exists()
                 for e in read_lexicon(ROOT / "lexicons" / name)]
     articles = dev_articles(args.shared / "data" / "spinbot_dev.jsonl")
     all_pairs = [Pair(r["original"], r["spun"]) for art in articles for r in art]
