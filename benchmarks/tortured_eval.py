@@ -16,7 +16,11 @@ alone with --alone, and restored two ways, each compared with the expected phras
   sentence of ten words the document gate keeps every confidence low, and what the phrase asks is
   which of its words the engine believes spun, relative to each other. PHRASE_RATIO was picked on
   the folds of --seed 1 and 2 (0.1: 100 and 101 of 400; 0.3: 99 and 98; 0.5: 96 and 93).
-Last line: TORTURED withheld=... top1=... share=... phrase_top1=... phrase_share=... given=carrier|alone
+* readings: ``repair phrase`` (repair/phrase.py): every reading of the phrase scored together,
+  ranked by the shipped phrase model (``reading_top1``). scripts/train_phrase.py leaves the
+  --seed 0 fold out of that model's training; with any other --seed the figure is in-sample.
+Last line: TORTURED withheld=... top1=... share=... phrase_top1=... phrase_share=... reading_top1=...
+reading_share=... given=carrier|alone
 """
 from __future__ import annotations
 
@@ -28,6 +32,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from repair import phrase as phrases
 from repair import spin
 from repair.candidates import Channel
 from repair.lexicon import Lexicon, read_lexicon, word_swaps
@@ -51,7 +56,7 @@ def main() -> None:
     lexicon = [e for e in read_lexicon(ROOT / "lexicons" / "tortured.tsv") if e.spun not in held]
     spinbot = read_lexicon(ROOT / "lexicons" / "spinbot.tsv")
     channel = Channel([Lexicon(spinbot + lexicon + word_swaps(lexicon))])
-    top1 = phrase_top1 = 0
+    top1 = phrase_top1 = reading_top1 = 0
     for r in fold:
         phrase, want = r["tortured"], r["expected"].lower()
         text = phrase if args.alone else CARRIER.format(phrase)
@@ -62,9 +67,12 @@ def main() -> None:
         best = max((c.confidence for c in inside), default=0.0)
         confident = [c for c in inside if c.confidence >= PHRASE_RATIO * best]
         phrase_top1 += restored(text, start, end, confident) == want
+        best_reading = phrases.readings(phrase, None if args.alone else text, channel=channel, top=1)
+        reading_top1 += bool(best_reading) and best_reading[0].text.lower() == want
     n = max(len(fold), 1)
     print(f"TORTURED withheld={len(fold)} top1={top1} share={top1 / n:.3f} phrase_top1={phrase_top1} "
-          f"phrase_share={phrase_top1 / n:.3f} given={'alone' if args.alone else 'carrier'}")
+          f"phrase_share={phrase_top1 / n:.3f} reading_top1={reading_top1} reading_share={reading_top1 / n:.3f} "
+          f"given={'alone' if args.alone else 'carrier'}")
 
 
 def restored(text: str, start: int, end: int, changes) -> str:

@@ -626,6 +626,7 @@ class Channel:
         self._thesaurus_index: dict[str, int] = {}
         self._heads: dict[int, set[str]] = {}
         self._terms: _Terms | None = None
+        self._originals: frozenset[str] | None = None
         self._reach_memo: dict[str, dict[str, int]] = {}
         # originals a lexicon's spinner reliably replaces (seen replaced at least twice, and they
         # are what the spun key stands for at least half the time), by token count
@@ -743,6 +744,14 @@ class Channel:
                     found = tuple(found) + tuple(o for o in more if o[0] not in have)
                 self._cache[key] = OptionSet._of_raw(found, lm) if found else self._no_options(lm)
         return [self._cache[key] for key in keys]
+
+    def originals(self) -> frozenset[str]:
+        """Every original wording the lexicons list (lower case; made on first use)."""
+        if self._originals is None:
+            self._originals = frozenset(sense.original.lower() for lexicon in self.lexicons
+                                        for key in lexicon.keys()  # noqa: SIM118 - a method, not a dict view
+                                        for sense in lexicon.get(key))
+        return self._originals
 
     def _no_options(self, lm) -> OptionSet:
         if self._empty is None:
