@@ -692,6 +692,69 @@ def eval_(
 # --- end eval ----------------------------------------------------------------------------
 
 
+# --- phrase: what a phrase known to be spun was (repair/phrase.py) -----------------------
+
+@app.command("phrase")
+def phrase_(
+    phrases: List[str] = typer.Argument(..., metavar="PHRASE...",
+                                        help="Phrases known (or suspected) to be spun, each one argument."),
+    context: Optional[str] = typer.Option(
+        None, "--context", "-c", metavar="TEXT",
+        help="The sentence the phrases stand in; it must contain each of them. Without it each phrase "
+             "is read alone."),
+    top: int = typer.Option(3, "--top", "-n", min=1, max=100, metavar="N", help="Readings shown per phrase."),
+    format: EvalFormat = typer.Option(EvalFormat.text, "--format", "-f",
+                                      help="text: a ranked list per phrase; json: one object per phrase."),
+    lexicon: List[str] = _LEXICON,
+) -> None:
+    """Suggest what a spun phrase was: its likeliest restorations, ranked.
+
+    Where `fix` asks of every span of a document whether it is spun, this takes
+    a phrase you already believe spun (a tortured phrase in a paper, a line an
+    editor flagged) and scores every reading of it together: each word kept or
+    replaced by one of its candidate originals, multi-word spans included.  The
+    probability shown is among the readings considered; the phrase as it stands
+    is never one of them.  Nothing is rewritten.
+
+    \b
+    Examples:
+      repair phrase "counterfeit consciousness"
+      repair phrase "bosom peril" "irregular woodland" --top 5
+      repair phrase "profound learning" -c "We train a profound learning model on images."
+      repair phrase "neural organization" --format json
+    """
+    from . import phrase as ph
+    from .render import json_text
+    from .spin import default_channel
+
+    channel = default_channel(_lexicons(lexicon))
+    results = []
+    for text in phrases:
+        try:
+            results.append((text, ph.readings(text, context, channel=channel, top=top)))
+        except ValueError as exc:
+            raise CliError(str(exc)) from None
+    if format is EvalFormat.json:
+        write_stdout(json_text([{"phrase": text, "context": context,
+                                 "readings": [{"text": r.text, "probability": round(r.probability, 4),
+                                               "changes": [{"spun": a, "original": b} for a, b in r.changes]}
+                                              for r in found]}
+                                for text, found in results]), generated=True)
+        return
+    out = []
+    for text, found in results:
+        out.append(f"{text}\n")
+        if not found:
+            out.append("  no reading: no word of it has a candidate original\n")
+        width = max((len(r.text) for r in found), default=0)
+        for k, r in enumerate(found, 1):
+            swaps = ", ".join(f"{a} -> {b}" for a, b in r.changes)
+            out.append(f"  {k}. {r.text:<{width}}  {r.probability:.2f}  {swaps}\n")
+    write_stdout("".join(out), generated=True)
+
+# --- end phrase --------------------------------------------------------------------------
+
+
 # --- learn, lexicon validate: spin lexicons (repair/learn.py, repair/lexicon.py) ---------
 
 def _source_text(value: str) -> str:

@@ -58,7 +58,7 @@ FEATURES = (
 class Reading:
     """One restoration of the phrase."""
     text: str  # the restored phrase, with the phrase's capitalisation carried over
-    probability: float  # among the readings scored (they sum to 1)
+    probability: float  # among the readings scored (they sum to 1); readings of the same text add up
     changes: tuple[tuple[str, str], ...]  # (spun wording, original) of each replaced span
     features: tuple[float, ...]  # by FEATURES
 
@@ -125,8 +125,17 @@ def readings(phrase: str, context: str | None = None, *, channel: Channel | None
     s = pm.scores(X)
     p = np.exp(s - s.max())
     p /= p.sum()
-    order = np.lexsort((np.arange(len(s)), -s))[:max(top, 0)]
-    return [Reading(texts[k], float(p[k]), changes[k], tuple(float(x) for x in X[k])) for k in order.tolist()]
+    # readings that come out the same text (one compound, or its two words one by one) are one
+    # restoration: their probabilities add up, and the likeliest of them speaks for it
+    total: dict[str, float] = {}
+    best: dict[str, int] = {}
+    for k in np.lexsort((np.arange(len(s)), -s)).tolist():
+        key = texts[k].lower()
+        total[key] = total.get(key, 0.0) + float(p[k])
+        best.setdefault(key, k)
+    ranked = sorted(best, key=lambda key: (-total[key], best[key]))[:max(top, 0)]
+    return [Reading(texts[best[key]], total[key], changes[best[key]], tuple(float(x) for x in X[best[key]]))
+            for key in ranked]
 
 
 def _locate(phrase: str, context: str | None) -> tuple[str, int, int]:

@@ -123,17 +123,21 @@ def main() -> None:
     parts = collect(rows, bench)
     print(f"readings of {sum(len(p) for p in parts) // 2} phrases scored in {time.time() - t0:.0f} s", flush=True)
     folds = {"alone": [0, 0, 0], "carrier": [0, 0, 0]}
+    per_part: dict[str, list[float]] = {"alone": [], "carrier": []}
     for k in range(PARTS):
         m = fit([it for j, p in enumerate(parts) if j != k for it in p])
         for given, acc in folds.items():
-            for i, x in enumerate(top1(parts[k], m, given)):
+            got = top1(parts[k], m, given)
+            per_part[given].append(round(got[0] / max(got[1], 1), 4))
+            for i, x in enumerate(got):
                 acc[i] += x
     model = fit([it for p in parts for it in p])
-    figures = {given: {"top1": r, "phrases": n, "reachable": reach, "share": round(r / max(n, 1), 4)}
+    figures = {given: {"top1": r, "phrases": n, "reachable": reach, "share": round(r / max(n, 1), 4),
+                       "share_per_part": per_part[given]}
                for given, (r, n, reach) in folds.items()}
     for given, f in figures.items():
-        print(f"five-fold, given {given}: top-1 {f['top1']}/{f['phrases']} ({f['share']:.1%}); "
-              f"expected among the readings {f['reachable']}")
+        print(f"five-fold, given {given}: top-1 {f['top1']}/{f['phrases']} ({f['share']:.1%}; parts "
+              f"{', '.join(f'{x:.1%}' for x in f['share_per_part'])}); expected among the readings {f['reachable']}")
     doc = {
         "about": "repair's phrase model: a conditional logit over the readings of one phrase known to be "
                  "spun (repair/phrase.py). Trained by scripts/train_phrase.py on the plain rows of "
@@ -146,6 +150,7 @@ def main() -> None:
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=args.out.parent, prefix=".phrase_model.")
+    os.chmod(tmp, 0o644)  # mkstemp makes it private; the table is for everyone who installs
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         json.dump(doc, f, indent=1)
         f.write("\n")
