@@ -20,9 +20,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .candidates import Channel, OptionSet, carry_case, propose, thesaurus
+from .candidates import MOBY_FWD, MOBY_REV, WN_REL, WN_SYN, Channel, OptionSet, carry_case, propose, thesaurus
 from .data import MissingDataError, lexicon_dir
-from .lm import BOS, ContextModel, model
+from .lm import BOS, UNK, ContextModel, model
 from .tokens import Token, tokenize
 
 __all__ = ["FEATURES", "PhraseModel", "Reading", "readings", "reading_features", "shipped_phrase_model"]
@@ -52,6 +52,8 @@ FEATURES = (
     "thesaurus_reading",  # 1 when the whole reading is a thesaurus term
     "known_pairs",  # the reading's adjacent word pairs that are lexicon originals or thesaurus terms
 )
+_F = {name: k for k, name in enumerate(FEATURES)}
+_THESAURI = MOBY_FWD | MOBY_REV | WN_SYN | WN_REL
 
 
 @dataclass(frozen=True)
@@ -174,6 +176,9 @@ def reading_features(phrase: str, context: str | None = None, *, channel: Channe
         choices = _choices(props, gains, per_span)
         if _count(choices, a, b) <= MAX_READINGS:
             break
+    else:
+        raise ValueError(f"the phrase {phrase!r} is too long to read whole (more than {MAX_READINGS} readings "
+                         "with one option a span): give a shorter phrase")
     paths = list(_paths(choices, a, b))
     if not paths:
         return [], np.zeros((0, len(FEATURES))), []
@@ -182,8 +187,8 @@ def reading_features(phrase: str, context: str | None = None, *, channel: Channe
     X = np.zeros((len(paths), len(FEATURES)))
     base_ctx = lm.score_rows(_rows([left + own + right]))[0]
     base_alone = lm.score_rows(_rows([[-1, BOS] + own]))[0]
-    X[:, 0] = lm.score_rows(_rows([left + s + right for s in seqs])) - base_ctx
-    X[:, 1] = lm.score_rows(_rows([[-1, BOS] + s for s in seqs])) - base_alone
+    X[:, _F["context"]] = lm.score_rows(_rows([left + s + right for s in seqs])) - base_ctx
+    X[:, _F["alone"]] = lm.score_rows(_rows([[-1, BOS] + s for s in seqs])) - base_alone
     log_count = np.log1p(lm.uni)
     word = [t.is_word for t in tokens]
     known, index = channel.originals(), thesaurus().index
@@ -193,29 +198,31 @@ def reading_features(phrase: str, context: str | None = None, *, channel: Channe
         replaced = set()
         for c in path:
             num = c.opts.numbers()[c.row]  # log_degree, flags, log_freq, lex_weight, lex_count, lens, assoc
-            X[r, 2] += 1
-            X[r, 3] += sum(word[k] for k in range(c.first, c.last + 1))
-            X[r, 4] += num[5] - (c.last - c.first + 1)
-            X[r, 5] += num[0]
-            X[r, 6] += bin(int(num[1]) & 0xF).count("1")
+            x = X[r]
+            x[_F["changes"]] += 1
+            x[_F["tokens_changed"]] += sum(word[k] for k in range(c.first, c.last + 1))
+            x[_F["length_change"]] += num[5] - (c.last - c.first + 1)
+            x[_F["log_degree"]] += num[0]
+            x[_F["sources"]] += bin(int(num[1]) & _THESAURI).count("1")
             if num[3] > 0:
-                X[r, 7] += 1
-                X[r, 8] += np.log(num[3])
-            X[r, 11] += num[2]
-            X[r, 12] += num[6]
+                x[_F["lexicon"]] += 1
+                x[_F["lex_log_weight"]] += np.log(num[3])
+            x[_F["orig_log_freq"]] += num[2]
+            x[_F["compound_pmi"]] += num[6]
             replaced.update(range(c.first, c.last + 1))
         for k in range(a, b + 1):
             if word[k]:
-                X[r, 10 if k in replaced else 9] += log_count[max(ids[k], 0)] if ids[k] > 1 else 0.0
+                freq = log_count[ids[k]] if ids[k] != UNK else 0.0
+                X[r, _F["spun_log_freq" if k in replaced else "kept_log_freq"]] += freq
                 if k not in replaced and k in own_lex:
-                    X[r, 13] += own_lex[k]
-                    X[r, 14] += 1
+                    X[r, _F["kept_lex_weight"]] += own_lex[k]
+                    X[r, _F["kept_with_options"]] += 1
         texts.append(_render(text, tokens, path, start, end))
         low = " ".join(texts[-1].lower().replace("’", "'").split())
-        X[r, 15] = low in known
-        X[r, 16] = low in index
+        X[r, _F["known_reading"]] = low in known
+        X[r, _F["thesaurus_reading"]] = low in index
         words = low.split()
-        X[r, 17] = sum(f"{x} {y}" in known or f"{x} {y}" in index for x, y in zip(words, words[1:]))
+        X[r, _F["known_pairs"]] = sum(f"{x} {y}" in known or f"{x} {y}" in index for x, y in zip(words, words[1:]))
         changes.append(tuple((text[tokens[c.first].start:tokens[c.last].end], c.opts.texts[c.row]) for c in path))
     return texts, X, changes
 
@@ -236,12 +243,11 @@ def _option_ids(opts: OptionSet, row: int) -> list[int]:
 def _single_gains(props, ids, a, b, left, right, lm) -> list[np.ndarray]:
     """Each option's context gain when its span alone is replaced, within the phrase and its context."""
     own = ids[a:b + 1]
-    seqs, owner = [], []
-    for p, prop in enumerate(props):
+    seqs = []
+    for prop in props:
         lo, hi = prop.span.first - a, prop.span.last - a + 1
         for row in range(len(prop.options)):
             seqs.append(left + own[:lo] + _option_ids(prop.options, row) + own[hi:] + right)
-            owner.append(p)
     scores = lm.score_rows(_rows(seqs)) - lm.score_rows(_rows([left + own + right]))[0]
     out, at = [], 0
     for prop in props:

@@ -64,6 +64,11 @@ def test_a_long_phrase_stays_within_the_reading_budget(bare):
     assert X.shape == (len(texts), len(phrase.FEATURES)) and len(changes) == len(texts)
 
 
+def test_a_phrase_too_long_to_read_whole_is_refused(bare):
+    with pytest.raises(ValueError, match="too long"):
+        phrase.readings(" ".join(["quick brown fox"] * 10), channel=bare)
+
+
 def test_words_without_options_give_no_reading(bare):
     assert phrase.readings("xqzv blorptq", channel=bare) == []
 
