@@ -7,7 +7,7 @@ Takes the plain ("clean_pair" = 1) rows of shared/data/tortured_phrases_dev.tsv,
 --seed, and withholds the first fifth (at most --n) from the bundled tortured lexicon, and from its
 word swaps (rebuilt from the rest with repair.lexicon.word_swaps). Each withheld phrase is put in a
 short carrier sentence ("In this paper we study the PHRASE of the proposed method."), or given
-alone with --alone, and restored two ways, each compared with the expected phrase, case folded:
+alone with --alone, and restored three ways, each compared with the expected phrase, case folded:
 
 * every span: the engine's best suggestion for every span inside the phrase is applied, whatever
   its confidence (``top1``);
@@ -25,8 +25,6 @@ reading_share=... given=carrier|alone
 from __future__ import annotations
 
 import argparse
-import csv
-import random
 import sys
 from pathlib import Path
 
@@ -34,10 +32,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from repair import phrase as phrases
 from repair import spin
-from repair.candidates import Channel
-from repair.lexicon import Lexicon, read_lexicon, word_swaps
+from scripts.tortured_folds import CARRIER, fold, plain_rows, withheld_channel
 
-CARRIER = "In this paper we study the {} of the proposed method."
 PHRASE_RATIO = 0.1
 
 
@@ -48,16 +44,10 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--alone", action="store_true", help="each phrase on its own, without the carrier sentence")
     args = ap.parse_args()
-    with open(args.shared / "data" / "tortured_phrases_dev.tsv", encoding="utf-8", newline="") as f:
-        rows = [r for r in csv.DictReader(f, delimiter="\t") if r["clean_pair"] == "1"]
-    random.Random(args.seed).shuffle(rows)
-    fold = rows[: len(rows) // 5][: args.n]
-    held = {r["tortured"].lower() for r in fold}
-    lexicon = [e for e in read_lexicon(ROOT / "lexicons" / "tortured.tsv") if e.spun not in held]
-    spinbot = read_lexicon(ROOT / "lexicons" / "spinbot.tsv")
-    channel = Channel([Lexicon(spinbot + lexicon + word_swaps(lexicon))])
+    withheld = fold(plain_rows(args.shared), args.seed, args.n)
+    channel = withheld_channel({r["tortured"].lower() for r in withheld})
     top1 = phrase_top1 = reading_top1 = 0
-    for r in fold:
+    for r in withheld:
         phrase, want = r["tortured"], r["expected"].lower()
         text = phrase if args.alone else CARRIER.format(phrase)
         start, end = text.index(phrase), text.index(phrase) + len(phrase)
@@ -69,8 +59,8 @@ def main() -> None:
         phrase_top1 += restored(text, start, end, confident) == want
         best_reading = phrases.readings(phrase, None if args.alone else text, channel=channel, top=1)
         reading_top1 += bool(best_reading) and best_reading[0].text.lower() == want
-    n = max(len(fold), 1)
-    print(f"TORTURED withheld={len(fold)} top1={top1} share={top1 / n:.3f} phrase_top1={phrase_top1} "
+    n = max(len(withheld), 1)
+    print(f"TORTURED withheld={len(withheld)} top1={top1} share={top1 / n:.3f} phrase_top1={phrase_top1} "
           f"phrase_share={phrase_top1 / n:.3f} reading_top1={reading_top1} reading_share={reading_top1 / n:.3f} "
           f"given={'alone' if args.alone else 'carrier'}")
 

@@ -16,7 +16,6 @@ fifth) and writes the model fitted on all five, with its figures, as JSON. Needs
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import random
@@ -30,45 +29,30 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from repair import phrase  # noqa: E402
-from repair.candidates import Channel  # noqa: E402
-from repair.lexicon import Lexicon, read_lexicon, word_swaps  # noqa: E402
+from scripts.tortured_folds import CARRIER, fold, plain_rows, withheld_channel  # noqa: E402
 
-CARRIER = "In this paper we study the {} of the proposed method."  # benchmarks/tortured_eval.py's
 PARTS = 5
 PENALTY = 1.0
-
-
-def plain_rows(shared: Path) -> list[dict]:
-    with open(shared / "data" / "tortured_phrases_dev.tsv", encoding="utf-8", newline="") as f:
-        return [r for r in csv.DictReader(f, delimiter="\t") if r["clean_pair"] == "1"]
-
-
-def benchmark_fold(rows: list[dict], seed: int = 0, n: int = 400) -> set[str]:
-    """The tortured wordings benchmarks/tortured_eval.py withholds (same shuffle, same cut)."""
-    rows = list(rows)
-    random.Random(seed).shuffle(rows)
-    return {r["tortured"].lower() for r in rows[: len(rows) // 5][:n]}
 
 
 def collect(rows: list[dict], bench: set[str]) -> list[list[tuple]]:
     """Per part: (phrase, given, X, index of the expected reading or -1) for each phrase, both ways given."""
     rest = [r for r in rows if r["tortured"].lower() not in bench]
     random.Random(7).shuffle(rest)
-    tortured = read_lexicon(ROOT / "lexicons" / "tortured.tsv")
-    spinbot = read_lexicon(ROOT / "lexicons" / "spinbot.tsv")
     parts = []
     for k in range(PARTS):
         part = rest[k::PARTS]
-        held = {r["tortured"].lower() for r in part} | bench
-        kept = [e for e in tortured if e.spun not in held]
-        channel = Channel([Lexicon(spinbot + kept + word_swaps(kept))])
+        channel = withheld_channel({r["tortured"].lower() for r in part} | bench)
         out = []
         for r in part:
             want = r["expected"].lower()
             for given in ("alone", "carrier"):
                 context = None if given == "alone" else CARRIER.format(r["tortured"])
-                texts, X, _ = phrase.reading_features(r["tortured"], context, channel=channel)
-                hit = [k for k, t in enumerate(texts) if t.lower() == want]
+                try:
+                    texts, X, _ = phrase.reading_features(r["tortured"], context, channel=channel)
+                except ValueError:  # too long to read whole: `repair phrase` refuses it too
+                    texts, X = [], np.zeros((0, len(phrase.FEATURES)))
+                hit = [j for j, t in enumerate(texts) if t.lower() == want]
                 out.append((r["tortured"], given, X, hit[0] if hit else -1))
         parts.append(out)
     return parts
@@ -119,7 +103,7 @@ def main() -> None:
     args = ap.parse_args()
     t0 = time.time()
     rows = plain_rows(args.shared)
-    bench = benchmark_fold(rows)
+    bench = {r["tortured"].lower() for r in fold(rows)}  # benchmarks/tortured_eval.py's default fold
     parts = collect(rows, bench)
     print(f"readings of {sum(len(p) for p in parts) // 2} phrases scored in {time.time() - t0:.0f} s", flush=True)
     folds = {"alone": [0, 0, 0], "carrier": [0, 0, 0]}
