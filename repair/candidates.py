@@ -56,6 +56,8 @@ __all__ = [
     "Thesaurus",
     "article_for",
     "carry_case",
+    "inflect_term",
+    "inflected_forms",
     "propose",
     "thesaurus",
 ]
@@ -279,8 +281,9 @@ _UPOS = {"NNS": "NOUN", "VBD": "VERB", "VBN": "VERB", "VBG": "VERB", "VBZ": "VER
 
 
 @functools.lru_cache(maxsize=65536)
-def _forms(word: str) -> tuple[tuple[str, str], ...]:
-    """(lemma, Penn tag) pairs under which ``word`` is an inflected form of a different lemma."""
+def inflected_forms(word: str) -> tuple[tuple[str, str], ...]:
+    """(lemma, Penn tag) pairs under which ``word`` is an inflected form of a different lemma:
+    ``inflected_forms("troopers") == (("trooper", "NNS"),)``; ``()`` for a lemma itself."""
     from ._lemminflect import all_lemmas
 
     out = []
@@ -322,7 +325,7 @@ def _inflections(word: str, upos: str) -> tuple[tuple[str, tuple[str, ...]], ...
 @functools.lru_cache(maxsize=65536)
 def _is_form(word: str, tag: str) -> bool:
     """Is ``word`` already an inflected form with ``tag`` (so it must not be inflected again)?"""
-    return any(t == tag for _, t in _forms(word))
+    return any(t == tag for _, t in inflected_forms(word))
 
 
 def inflect_term(term: str, tag: str) -> str | None:
@@ -394,7 +397,7 @@ def _thesaurus_raw(key: str, single: bool, lm, max_options: int) -> list[tuple]:
     Originals are handled as ids of distinct texts (``_Forms``), so the key's rows are whole
     arrays; only new texts and originals found twice are handled one by one."""
     th = thesaurus()
-    inflected = _forms(key) if single else ()
+    inflected = inflected_forms(key) if single else ()
     with _Forms.lock:  # the memo grows as keys ask: one key at a time
         return _thesaurus_rows(key, inflected, th, _Forms.of(th, lm), max_options)
 
@@ -815,7 +818,7 @@ def _agreeing(second: str, found: list[tuple[str, int, str, int]], known: int) -
     plural_spun = _is_form(second, "NNS")
     drop = set()
     for x, _, y, _ in found:
-        for lemma, tag in _forms(y):
+        for lemma, tag in inflected_forms(y):
             if tag == "NNS" and (x, lemma) in heads:  # both y and its singular follow x
                 drop.add((x, lemma) if plural_spun else (x, y))
     if not drop:

@@ -330,10 +330,10 @@ def _number_slip(x: str, y: str, originals: set[str]) -> bool:
     round) while x is also swapped for y in the number of x (``originals``: all of x's swaps)?
     A spinner keeps the number: beside organization -> network, seen 33 times, organization ->
     networks is the list's slip. A swap with no such twin ("information" -> "data") stands."""
-    from .candidates import _forms  # lemminflect, loaded on first use
+    from .candidates import inflected_forms  # lemminflect, loaded on first use
 
     def singulars(word: str) -> set[str]:
-        return {lemma for lemma, tag in _forms(word) if tag == "NNS"}
+        return {lemma for lemma, tag in inflected_forms(word) if tag == "NNS"}
 
     x_plural, y_singulars = bool(singulars(x)), singulars(y)
     if y_singulars and not x_plural:  # a plural for a singular: is the singular there too?

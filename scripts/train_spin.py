@@ -45,7 +45,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from repair import spin
-from repair.candidates import MOBY_FWD, WN_SYN, Channel, _forms, inflect_term, thesaurus
+from repair.candidates import MOBY_FWD, WN_SYN, Channel, inflect_term, inflected_forms, thesaurus
 from repair.changes import apply_changes
 from repair.data import load_npz
 from repair.decide import DecisionModel
@@ -127,7 +127,7 @@ class Spinner:
 
     def thesaurus_choice(self, word: str) -> str | None:
         lm = model()
-        forms = _forms(word)
+        forms = inflected_forms(word)
         lemma, tag = forms[0] if forms else (word, None)
         # any listed synonym that is not rare: on the SpinBot dev pairs the spun word's Zipf is >= 3 for
         # 95% of single-word swaps, and its frequency rank among the original's synonyms is spread
@@ -159,7 +159,7 @@ class Spinner:
             w = t.text
             if not (w.isalpha() and w.islower()):
                 continue
-            forms = _forms(w)
+            forms = inflected_forms(w)
             lemma, tag = forms[0] if forms else (w, None)
             if lemma not in table:
                 table[lemma] = self.table_choice(lemma) if self.rng.random() < type_rate else None

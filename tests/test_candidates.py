@@ -5,8 +5,8 @@ These use the real shipped tables (lexicons/); they load once per test process.
 import lemminflect
 import pytest
 
-from repair.candidates import (COMPOUND, LEXICON, Channel, article_for, carry_case, inflect_term, options_for,
-                               propose)
+from repair.candidates import (COMPOUND, LEXICON, Channel, article_for, carry_case, inflect_term,
+                               inflected_forms, options_for, propose)
 from repair.lexicon import Entry, Lexicon
 from repair.lm import model
 from repair.tokens import tokenize
@@ -103,6 +103,20 @@ def test_unknown_word_has_no_candidates():
 ])
 def test_inflect_term(term, tag, expected):
     assert inflect_term(term, tag) == expected
+
+
+@pytest.mark.parametrize("word, lemma, tag", [
+    ("troopers", "trooper", "NNS"),
+    ("captured", "capture", "VBD"),
+    ("larger", "large", "JJR"),
+])
+def test_inflected_forms_names_the_lemma_and_tag(word, lemma, tag):
+    assert (lemma, tag) in inflected_forms(word)
+
+
+@pytest.mark.parametrize("word", ["war", "trooper", "the", "xqzv"])
+def test_a_lemma_or_unknown_word_is_no_inflected_form(word):
+    assert inflected_forms(word) == ()
 
 
 # ---------------------------------------------------------------- spans
