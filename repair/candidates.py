@@ -60,6 +60,7 @@ __all__ = [
     "inflected_forms",
     "propose",
     "thesaurus",
+    "thesaurus_sources",
 ]
 
 MOBY_FWD, MOBY_REV, WN_SYN, WN_REL, LEXICON, COMPOUND = 1, 2, 4, 8, 16, 32
@@ -373,7 +374,8 @@ def key_of(span_text: str) -> str:
     return " ".join(span_text.lower().replace("’", "'").split())
 
 
-def _sources(flags: int) -> int:
+def thesaurus_sources(flags: int) -> int:
+    """How many thesaurus sources (Moby forward and reverse, WordNet synset and relation) a pair's flags hold."""
     return (flags & _THESAURUS_FLAGS).bit_count()
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .candidates import MOBY_FWD, MOBY_REV, WN_REL, WN_SYN, Channel, OptionSet, carry_case, propose, thesaurus
+from .candidates import (Channel, OptionSet, carry_case, key_of, propose, thesaurus, thesaurus_sources)
 from .data import MissingDataError, lexicon_dir
 from .lm import BOS, UNK, ContextModel, model
 from .tokens import Token, tokenize
@@ -53,7 +53,6 @@ FEATURES = (
     "known_pairs",  # the reading's adjacent word pairs that are lexicon originals or thesaurus terms
 )
 _F = {name: k for k, name in enumerate(FEATURES)}
-_THESAURI = MOBY_FWD | MOBY_REV | WN_SYN | WN_REL
 
 
 @dataclass(frozen=True)
@@ -171,7 +170,9 @@ def reading_features(phrase: str, context: str | None = None, *, channel: Channe
         return [], np.zeros((0, len(FEATURES))), []
     left = [ids[k] if k >= 0 else (BOS if k == -1 else -1) for k in range(a - CONTEXT, a)]
     right = ids[b + 1:b + 1 + CONTEXT]
-    gains = _single_gains(props, ids, a, b, left, right, lm)
+    own = ids[a:b + 1]
+    base_ctx = lm.score_rows(_rows([left + own + right]))[0]
+    gains = _single_gains(props, own, a, left, right, base_ctx, lm)
     for per_span in PER_SPAN:
         choices = _choices(props, gains, per_span)
         if _count(choices, a, b) <= MAX_READINGS:
@@ -183,9 +184,7 @@ def reading_features(phrase: str, context: str | None = None, *, channel: Channe
     if not paths:
         return [], np.zeros((0, len(FEATURES))), []
     seqs = [_sequence(path, ids, a, b) for path in paths]
-    own = ids[a:b + 1]
     X = np.zeros((len(paths), len(FEATURES)))
-    base_ctx = lm.score_rows(_rows([left + own + right]))[0]
     base_alone = lm.score_rows(_rows([[-1, BOS] + own]))[0]
     X[:, _F["context"]] = lm.score_rows(_rows([left + s + right for s in seqs])) - base_ctx
     X[:, _F["alone"]] = lm.score_rows(_rows([[-1, BOS] + s for s in seqs])) - base_alone
@@ -203,7 +202,7 @@ def reading_features(phrase: str, context: str | None = None, *, channel: Channe
             x[_F["tokens_changed"]] += sum(word[k] for k in range(c.first, c.last + 1))
             x[_F["length_change"]] += num[5] - (c.last - c.first + 1)
             x[_F["log_degree"]] += num[0]
-            x[_F["sources"]] += bin(int(num[1]) & _THESAURI).count("1")
+            x[_F["sources"]] += thesaurus_sources(int(num[1]))
             if num[3] > 0:
                 x[_F["lexicon"]] += 1
                 x[_F["lex_log_weight"]] += np.log(num[3])
@@ -218,7 +217,7 @@ def reading_features(phrase: str, context: str | None = None, *, channel: Channe
                     X[r, _F["kept_lex_weight"]] += own_lex[k]
                     X[r, _F["kept_with_options"]] += 1
         texts.append(_render(text, tokens, path, start, end))
-        low = " ".join(texts[-1].lower().replace("’", "'").split())
+        low = key_of(texts[-1])
         X[r, _F["known_reading"]] = low in known
         X[r, _F["thesaurus_reading"]] = low in index
         words = low.split()
@@ -240,15 +239,15 @@ def _option_ids(opts: OptionSet, row: int) -> list[int]:
     return opts.ids[row, :n].tolist()
 
 
-def _single_gains(props, ids, a, b, left, right, lm) -> list[np.ndarray]:
-    """Each option's context gain when its span alone is replaced, within the phrase and its context."""
-    own = ids[a:b + 1]
+def _single_gains(props, own, a, left, right, base, lm) -> list[np.ndarray]:
+    """Each option's context gain when its span alone is replaced, within the phrase (``own``, its
+    tokens' ids from token ``a``) and its context; ``base``: the phrase's own score there."""
     seqs = []
     for prop in props:
         lo, hi = prop.span.first - a, prop.span.last - a + 1
         for row in range(len(prop.options)):
             seqs.append(left + own[:lo] + _option_ids(prop.options, row) + own[hi:] + right)
-    scores = lm.score_rows(_rows(seqs)) - lm.score_rows(_rows([left + own + right]))[0]
+    scores = lm.score_rows(_rows(seqs)) - base
     out, at = [], 0
     for prop in props:
         out.append(scores[at:at + len(prop.options)])
