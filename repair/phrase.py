@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .candidates import (Channel, OptionSet, carry_case, key_of, propose, thesaurus, thesaurus_sources)
+from .candidates import Channel, OptionSet, carry_case, key_of, propose, thesaurus, thesaurus_sources
 from .data import MissingDataError, lexicon_dir
 from .lm import BOS, UNK, ContextModel, model
 from .tokens import Token, tokenize
