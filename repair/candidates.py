@@ -186,7 +186,8 @@ class OptionSet:
     def _fill(self, raw: tuple[tuple, ...], lm) -> None:
         self.texts = [r[0] for r in raw]
         lens = np.array([len(r[1]) for r in raw], dtype=np.int64)
-        self.ids = np.full((len(raw), MAX_IDS), -1, dtype=np.int64)
+        # context-model ids fit 32 bits: half the memory of 64, for every key a run memoises
+        self.ids = np.full((len(raw), MAX_IDS), -1, dtype=np.int32)
         for k, r in enumerate(raw):
             self.ids[k, :len(r[1])] = r[1]
         log_degree = np.log(np.maximum([r[3] for r in raw], 1)).astype(np.float64)
@@ -903,7 +904,7 @@ class _CompoundGrid:
     def _parts(opts: OptionSet, own_id: int) -> tuple[np.ndarray, np.ndarray]:
         """Context-model ids of the word and its single-token originals, and their option rows (-1: the word)."""
         rows = np.flatnonzero(opts.lens == 1)[:COMPOUND_PARTS]
-        return np.concatenate([[own_id], opts.ids[rows, 0]]), np.concatenate([[-1], rows])
+        return np.concatenate([[own_id], opts.ids[rows, 0].astype(np.int64)]), np.concatenate([[-1], rows])
 
     def originals(self, lm) -> tuple[tuple, ...]:
         """The kept combinations as tuples of the ``Option`` fields (``counts`` filled in)."""

@@ -257,7 +257,7 @@ def _sample(keys: np.ndarray) -> np.ndarray:
     return entry[1]
 
 
-_CACHE_BITS = 21  # slots of the look-up cache of each big table (2**21 keys and counts: 32 MB at most)
+_CACHE_BITS = 21  # slots of the look-up cache of each big table (2**21 keys and counts: 25 MB at most)
 _CACHES: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}  # id(keys) -> (keys, slot keys + 1, counts)
 _HASH = np.uint64(0x9E3779B97F4A7C15)
 _CACHE_LOCK = threading.Lock()
@@ -274,9 +274,10 @@ def _find(keys: np.ndarray, counts: np.ndarray, q: np.ndarray) -> np.ndarray:
     if entry is None or entry[0] is not keys:
         if len(_CACHES) >= 4:
             _CACHES.clear()
-        # zeros: pages are allocated as slots are first used; a slot holds key + 1 (0: empty)
+        # zeros: pages are allocated as slots are first used; a slot holds key + 1 (0: empty), and
+        # its count in the table's own type (exact, and half the memory of a float)
         entry = _CACHES[id(keys)] = (keys, np.zeros(1 << _CACHE_BITS, dtype=np.int64),
-                                     np.zeros(1 << _CACHE_BITS))
+                                     np.zeros(1 << _CACHE_BITS, dtype=counts.dtype))
     _, slot_keys, slot_counts = entry
     slot = ((q.astype(np.uint64) * _HASH) >> np.uint64(64 - _CACHE_BITS)).astype(np.int64)
     with _CACHE_LOCK:  # a slot's key and count are read and written together

@@ -545,11 +545,13 @@ def _span_evidence(text: str, tokens: list[Token], channel: Channel, guard_text:
             texts.extend(names)
             size += len(names)
         sizes.append(size)
-    num = np.concatenate(nums)
+    # the options' numbers as one row per column: each column is contiguous, with no copy of its own
+    num = np.concatenate([x.T for x in nums], axis=1)
     cand_ids = np.concatenate(mats)
+    del nums, mats
     sizes_all = np.array(sizes, dtype=np.int64)
     cand_group = np.repeat(np.arange(n_groups), sizes_all)
-    cand_len = num[:, _LEN].astype(np.int64)
+    cand_len = num[_LEN].astype(np.int64)
 
     # the spun wording of each group, then every candidate: rows of [L2 L1 | hypothesis | R1 R2]
     n_tok = len(tokens)
@@ -559,8 +561,6 @@ def _span_evidence(text: str, tokens: list[Token], channel: Channel, guard_text:
     # a row holds the longest wording: usually a candidate (MAX_IDS), but a spun span of four
     # hyphen-joined words, with an article before it, is longer
     width = max(MAX_IDS, int(spun_len.max()))
-    if cand_ids.shape[1] < width:
-        cand_ids = np.pad(cand_ids, ((0, 0), (0, width - cand_ids.shape[1])), constant_values=-1)
     id_arr = np.array(ids + [-1, -1], dtype=np.int64)
     line_arr = np.array(line_of + [-1, -1], dtype=np.int64)  # -1: past the last token, no line
     cols = np.arange(width)
@@ -578,38 +578,18 @@ def _span_evidence(text: str, tokens: list[Token], channel: Channel, guard_text:
     r2 = r1 & (line_arr[lasts + 2] == line_last)
     right[:, 0] = np.where(r1, id_arr[lasts + 1], -1)
     right[:, 1] = np.where(r2, id_arr[lasts + 2], -1)
-    row_group = np.concatenate([np.arange(n_groups), cand_group])
-    row_len = np.concatenate([spun_len, cand_len])
-    m = np.full((len(row_group), 2 + width + 2), -1, dtype=np.int64)
-    m[:, :2] = left[row_group]
-    m[:, 2:2 + width] = np.concatenate([spun, cand_ids])
-    rows = np.arange(len(row_group))
-    for r in range(2):
-        m[rows, 2 + row_len + r] = right[row_group, r]
-    # the two edge word pairs of every row ("spy company"): never seen in the corpus? Looked up
-    # with the rows' own bigrams
-    a1, b1 = m[:, 1], m[:, 2]
-    a2, b2 = m[rows, 1 + row_len], m[rows, 2 + row_len]
-    ok1, ok2 = (a1 >= 0) & (b1 >= 0), (a2 >= 0) & (b2 >= 0)
-    scores, pair_counts = lm._score_rows(m, 2, (np.concatenate([a1[ok1], a2[ok2]]),
-                                                np.concatenate([b1[ok1], b2[ok2]])))
+    scores, unseen = _window_scores(lm, spun, cand_ids, cand_group, spun_len, cand_len, left, right, width)
     gains = scores[n_groups:] - scores[cand_group]
-    n1 = int(ok1.sum())
-    unseen1 = np.zeros(len(rows))
-    unseen1[ok1] = pair_counts[:n1] == 0
-    unseen2 = np.zeros(len(rows))
-    unseen2[ok2] = pair_counts[n1:] == 0
-    unseen = unseen1 + unseen2
 
     rarest = np.where(inside, lm.uni[np.maximum(spun, 0)], np.inf).min(axis=1)
     spun_freq = np.array([math.log1p(c) for c in rarest.tolist()])
-    dfreq = num[:, _LOG_FREQ] - spun_freq[cand_group]
+    dfreq = num[_LOG_FREQ] - spun_freq[cand_group]
     dlen = cand_len - spun_len[cand_group]
-    logdeg_all = np.ascontiguousarray(num[:, _LOG_DEGREE])
-    flags_all = num[:, _FLAGS].astype(np.int64)
-    lexw_all = np.ascontiguousarray(num[:, _LEX_WEIGHT])
-    lexc_all = np.ascontiguousarray(num[:, _LEX_COUNT])
-    assoc_all = np.ascontiguousarray(num[:, _ASSOC])
+    logdeg_all = num[_LOG_DEGREE]
+    flags_all = num[_FLAGS].astype(np.int64)
+    lexw_all = num[_LEX_WEIGHT]
+    lexc_all = num[_LEX_COUNT]
+    assoc_all = num[_ASSOC]
     cand_unseen = unseen[n_groups:]
     broken = _article_broken(tokens, line_of, ranges)
     bounds = np.concatenate([[0], np.cumsum(sizes_all)]).tolist()
@@ -631,6 +611,46 @@ def _span_evidence(text: str, tokens: list[Token], channel: Channel, guard_text:
                  cand_unseen, (spun_len[kept_a]).astype(np.float64), spun_freq[kept_a], unseen[:n_groups][kept_a],
                  np.array(block_of, dtype=np.int64)[firsts[kept_a]], np.array(broken)[kept_a])
     return out, block_of, lm, ids, flat
+
+
+WINDOW_ROWS = 16_384  # hypotheses scored at a time: a piece's window matrix is never built whole
+
+
+def _window_scores(lm, spun: np.ndarray, cand_ids: np.ndarray, cand_group: np.ndarray, spun_len: np.ndarray,
+                   cand_len: np.ndarray, left: np.ndarray, right: np.ndarray, width: int):
+    """The context score of every hypothesis, the spun wording of each group and then every
+    candidate (a row of ``spun``, one token id per column, or of ``cand_ids``, in its group's
+    context: the two ids ``left`` of it and the two ``right``), and how many of its two edge word
+    pairs the corpus never saw ("spy company"). Rows are scored ``WINDOW_ROWS`` at a time, so the
+    memory they need stays small whatever the length of the text; each row's score is its own."""
+    n_groups, n_cands = len(spun), len(cand_ids)
+    n = n_groups + n_cands
+    scores, unseen = np.empty(n), np.zeros(n)
+    for lo in range(0, n, WINDOW_ROWS):
+        hi = min(lo + WINDOW_ROWS, n)
+        s_lo, s_hi = min(lo, n_groups), min(hi, n_groups)  # the block's spun rows, then its candidates
+        c_lo, c_hi = max(lo - n_groups, 0), max(hi - n_groups, 0)
+        group = np.concatenate([np.arange(s_lo, s_hi), cand_group[c_lo:c_hi]])
+        length = np.concatenate([spun_len[s_lo:s_hi], cand_len[c_lo:c_hi]])
+        m = np.full((hi - lo, 2 + width + 2), -1, dtype=np.int64)
+        m[:, :2] = left[group]
+        m[:s_hi - s_lo, 2:2 + width] = spun[s_lo:s_hi]
+        m[s_hi - s_lo:, 2:2 + cand_ids.shape[1]] = cand_ids[c_lo:c_hi]
+        rows = np.arange(hi - lo)
+        for r in range(2):
+            m[rows, 2 + length + r] = right[group, r]
+        # the edge word pairs are looked up with the rows' own bigrams
+        a1, b1 = m[:, 1], m[:, 2]
+        a2, b2 = m[rows, 1 + length], m[rows, 2 + length]
+        ok1, ok2 = (a1 >= 0) & (b1 >= 0), (a2 >= 0) & (b2 >= 0)
+        part, pair_counts = lm._score_rows(m, 2, (np.concatenate([a1[ok1], a2[ok2]]),
+                                                  np.concatenate([b1[ok1], b2[ok2]])))
+        scores[lo:hi] = part
+        n1 = int(ok1.sum())
+        block = unseen[lo:hi]
+        block[ok1] += pair_counts[:n1] == 0
+        block[ok2] += pair_counts[n1:] == 0
+    return scores, unseen
 
 
 def _article_broken(tokens: list[Token], line_of: list[int], ranges: list[tuple[int, int]]) -> list[float]:

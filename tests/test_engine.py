@@ -546,3 +546,41 @@ def test_a_guard_term_counts_anywhere_in_a_text_scored_in_pieces(monkeypatch):
     monkeypatch.setattr(spin, "PIECE_WORDS", 20)
     assert len(spin.pieces(first + second, 20)) == 2
     assert restored(first + second)
+
+
+def test_window_scores_are_the_same_whatever_the_block_of_rows(monkeypatch):
+    """The hypotheses of a text are scored WINDOW_ROWS at a time (bounded memory): blocks of any
+    size, cutting between a span's spun row and its candidates or inside them, give every
+    candidate the same gains and edge-pair evidence, and so the same suggestions."""
+    text = ("Ukrainian forces have captured an injured soldier who was despatched to help the warfare.\n\n"
+            "The troopers were issued faux papers, in line with the spy company, officials stated on Friday.\n")
+
+    def evidence_of():
+        ev = spin.score_document(text)
+        return ([(s.start, s.end, s.cands, s.gains.tolist(), s.cand_unseen.tolist(), s.spun_unseen)
+                 for s in ev.scored], [(c.old, c.new, c.confidence) for c in spin.decisions(ev, floor=0.0)])
+
+    whole = evidence_of()
+    assert sum(len(s[2]) for s in whole[0]) > 50  # many rows, so small blocks really cut them
+    for rows in (1, 7, 64):
+        monkeypatch.setattr(spin, "WINDOW_ROWS", rows)
+        assert evidence_of() == whole
+
+
+def test_the_lookup_cache_answers_as_the_table_does():
+    """A big table's look-ups go through a direct-mapped cache (repair/lm.py): answered from the
+    cache (asked again) or not (first time, or after a colliding key took the slot), every count is
+    the table's own, exactly, however large (the cache keeps counts in the table's type)."""
+    from repair import lm
+
+    rng = np.random.default_rng(7)
+    keys = np.unique(rng.integers(0, 1 << 40, 6000))
+    counts = rng.integers(1, 1 << 32, len(keys), dtype=np.uint64).astype(np.uint32)
+    counts[:3] = [np.iinfo(np.uint32).max, (1 << 24) + 1, 1]  # not exact in a float32
+    absent = keys[:50] + 1
+    absent = absent[~np.isin(absent, keys)]
+    q = np.concatenate([keys[rng.integers(0, len(keys), 3000)], keys[:3], absent, [-1]])
+    want = np.concatenate([counts[np.searchsorted(keys, q[:-len(absent) - 1])], np.zeros(len(absent) + 1)])
+    for _ in range(3):  # cold, warm, warm
+        assert np.array_equal(lm._find(keys, counts, q), want)
+    assert np.array_equal(lm._find(keys, counts, q[::-1]), want[::-1])
