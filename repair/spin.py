@@ -764,7 +764,7 @@ def suggest(text: str, decision: DecisionModel | None = None, channel: Channel |
     return changes, min(expected / max(words, 1.0), 1.0)
 
 
-PIECE_WORDS = 10_000  # words scored at once at most (about 350 MB of evidence at the peak; see pieces)
+PIECE_WORDS = 5_000  # words scored at once at most (about 40 MB of evidence at the peak; see pieces)
 _SENTENCE_STOP = re.compile(r"[.!?][\"'’”)\]]*[ \t]+")
 
 
