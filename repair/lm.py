@@ -257,7 +257,7 @@ def _sample(keys: np.ndarray) -> np.ndarray:
     return entry[1]
 
 
-_CACHE_BITS = 21  # slots of the look-up cache of each big table (2**21 keys and counts: 25 MB at most)
+_CACHE_BITS = 20  # slots of the look-up cache of each big table (2**20 keys and counts: 12.6 MB at most)
 _CACHES: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}  # id(keys) -> (keys, slot keys + 1, counts)
 _HASH = np.uint64(0x9E3779B97F4A7C15)
 _CACHE_LOCK = threading.Lock()
