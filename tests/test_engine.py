@@ -567,11 +567,13 @@ def test_window_scores_are_the_same_whatever_the_block_of_rows(monkeypatch):
         assert evidence_of() == whole
 
 
-def test_the_lookup_cache_answers_as_the_table_does():
+def test_the_lookup_cache_answers_as_the_table_does(monkeypatch):
     """A big table's look-ups go through a direct-mapped cache (repair/lm.py): answered from the
     cache (asked again) or not (first time, or after a colliding key took the slot), every count is
     the table's own, exactly, however large (the cache keeps counts in the table's type)."""
     from repair import lm
+
+    monkeypatch.setattr(lm, "_CACHES", {})  # a cache of its own: the real tables' stay as they are
 
     rng = np.random.default_rng(7)
     keys = np.unique(rng.integers(0, 1 << 40, 6000))
