@@ -107,37 +107,28 @@ class ContextModel:
         return (ok & (counts == 0)).astype(np.float64)
 
     def token_logprobs(self, u: np.ndarray, v: np.ndarray, w: np.ndarray) -> np.ndarray:
-        """log S(w | u v) for arrays of ids; u or v may be -1 (no context)."""
-        return self._logprobs(u, v, w)[0]
-
-    def _logprobs(self, u: np.ndarray, v: np.ndarray, w: np.ndarray,
-                  pairs: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray | None]:
-        """``token_logprobs``, and the bigram counts of ``pairs`` (two id arrays, >= 0) from the same
-        look-up: every bigram of a call is looked up at once, and so is every trigram."""
+        """log S(w | u v) for arrays of ids; u or v may be -1 (no context). Every bigram of a call
+        is looked up at once, and so is every trigram."""
         b = self.bits
         has_v = v >= 0
         has_uv = has_v & (u >= 0)
         uu, vv = np.maximum(u, 0), np.maximum(v, 0)
-        # only present contexts are looked up; absent ones count 0, as before
+        # only present contexts are looked up; absent ones count 0
         q_uv = ((uu << b) | vv)[has_uv]
         q_vw = ((vv << b) | w)[has_v]
-        parts = [q_uv, q_vw]
-        if pairs is not None:
-            parts.append((pairs[0] << b) | pairs[1])
-        bi = self._lookup(self.bi_keys, self.bi_counts, np.concatenate(parts))
-        n_uv, n_vw = len(q_uv), len(q_vw)
+        bi = self._lookup(self.bi_keys, self.bi_counts, np.concatenate([q_uv, q_vw]))
         c_uv = np.zeros(len(w))
-        c_uv[has_uv] = bi[:n_uv]
+        c_uv[has_uv] = bi[:len(q_uv)]
         c_vw = np.zeros(len(w))
-        c_vw[has_v] = bi[n_uv:n_uv + n_vw]
+        c_vw[has_v] = bi[len(q_uv):]
+        need = has_uv & (c_uv > 0) & (c_vw > 0)  # the only trigrams the tables can hold (see _score_rows)
         c_uvw = np.zeros(len(w))
-        c_uvw[has_uv] = self._lookup(self.tri_keys, self.tri_counts, ((uu << 2 * b) | (vv << b) | w)[has_uv])
+        c_uvw[need] = self._lookup(self.tri_keys, self.tri_counts, ((uu << 2 * b) | (vv << b) | w)[need])
         c_v = np.where(has_v, self.uni[vv], 0.0)
         p = self.p_uni[w] * ALPHA * ALPHA
         p = np.where((c_vw > 0) & (c_v > 0), ALPHA * c_vw / np.maximum(c_v, 1.0), p)
         p = np.where((c_uvw > 0) & (c_uv > 0), c_uvw / np.maximum(c_uv, 1.0), p)
-        p = np.minimum(p, 1.0)
-        return np.log(p), (bi[n_uv + n_vw:] if pairs is not None else None)
+        return np.log(np.minimum(p, 1.0))
 
     def score_rows(self, seq: np.ndarray, first: int = 2) -> np.ndarray:
         """Score each row of ``seq`` (ids, -1 where absent) from column ``first`` on.
@@ -146,12 +137,16 @@ class ContextModel:
         return self._score_rows(seq, first)[0]
 
     def _score_rows(self, seq: np.ndarray, first: int = 2,
-                    pairs: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray | None]:
-        """``score_rows``, and the bigram counts of ``pairs`` (see ``_logprobs``). Every scored
-        position of every column is looked up at once; each row's log-probabilities are then added
-        column by column, in the same order as one column at a time."""
+                    with_pairs: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
+        """``score_rows``, and with ``with_pairs`` the bigram count of every adjacent pair of
+        columns from ``first - 2`` on: ``pairs[r, j]`` is the count of (seq[r, first-2+j],
+        seq[r, first-1+j]), 0.0 where either id is absent (-1). Every scored position of every
+        column is looked up at once; each row's log-probabilities are then added column by column,
+        in the same order as one column at a time."""
         n, width = seq.shape
         total = np.zeros(n)
+        if with_pairs and (first < 2 or width <= first):
+            raise ValueError("pairs are given for rows with two context columns and a scored column")
         if first < 2:  # a context column before the first would wrap around; keep the plain loop
             for j in range(first, width):
                 w = seq[:, j]
@@ -161,18 +156,16 @@ class ContextModel:
                 v = seq[ok, j - 1]
                 u = np.where(v == BOS, -1, seq[ok, j - 2])
                 total[ok] += self.token_logprobs(u, v, w[ok])
-            return total, (None if pairs is None else self._lookup(
-                self.bi_keys, self.bi_counts, (pairs[0] << self.bits) | pairs[1]))
+            return total, None
         if width <= first or n == 0:
-            return total, (None if pairs is None else self._lookup(
-                self.bi_keys, self.bi_counts, (pairs[0] << self.bits) | pairs[1]))
+            return total, (np.zeros((0, width - first + 1)) if with_pairs else None)
         if n > _CHUNK_ROWS:  # rows are independent: score them a block at a time (bounded memory)
-            counts = None
+            parts = []
             for lo in range(0, n, _CHUNK_ROWS):
-                part, c = self._score_rows(seq[lo:lo + _CHUNK_ROWS], first, pairs if lo == 0 else None)
+                part, c = self._score_rows(seq[lo:lo + _CHUNK_ROWS], first, with_pairs)
                 total[lo:lo + _CHUNK_ROWS] = part
-                counts = c if lo == 0 else counts
-            return total, counts
+                parts.append(c)
+            return total, (np.concatenate(parts) if with_pairs else None)
         # every adjacent pair (seq[j-1], seq[j]) from column first-1 on is a bigram the scores need:
         # position j's (v, w) and position j+1's (u, v); each is looked up once, and so is a run of
         # rows asking for the same pair (rows of one span share their context)
@@ -184,18 +177,12 @@ class ContextModel:
         head = np.ones(Q.shape, dtype=bool)
         np.not_equal(Q[1:], Q[:-1], out=head[1:])
         ask = head & has_pair
-        q = Q[ask]
-        n_q = len(q)
-        if pairs is not None:
-            q = np.concatenate([q, (pairs[0] << b) | pairs[1]])
-        found = self._lookup(self.bi_keys, self.bi_counts, q)
         at = np.zeros(Q.shape)
-        at[ask] = found[:n_q]
+        at[ask] = self._lookup(self.bi_keys, self.bi_counts, Q[ask])
         # each row takes the value of its run's first row
         run = np.where(head, np.arange(n)[:, None], 0)
         np.maximum.accumulate(run, axis=0, out=run)
         bi = np.where(has_pair, at[run, np.arange(Q.shape[1])], 0.0)
-        counts = found[n_q:] if pairs is not None else None
         # the scored positions, flattened
         W = seq[:, first:]
         ok = W >= 0
@@ -206,8 +193,9 @@ class ContextModel:
         has_uv = has_v & (u >= 0)
         c_vw = np.where(has_v, bi[:, 1:][ok], 0.0)
         c_uv = np.where(has_uv, bi[:, :-1][ok], 0.0)
-        # a trigram counts only where its context (u, v) was seen: only those are looked up
-        need = has_uv & (c_uv > 0)
+        # a trigram is counted only where both its word pairs are (the tables keep every trigram's
+        # two bigrams, with counts at least its own: tests/test_lm.py), so only those are looked up
+        need = has_uv & (c_uv > 0) & (c_vw > 0)
         c_uvw = np.zeros(len(w))
         c_uvw[need] = self._lookup(self.tri_keys, self.tri_counts,
                                    (u[need] << 2 * b) | (v[need] << b) | w[need])
@@ -220,7 +208,7 @@ class ContextModel:
         LP[ok] = np.log(p)
         for j in range(W.shape[1]):
             total += LP[:, j]  # + 0.0 where a row has no token: exact
-        return total, counts
+        return total, (bi if with_pairs else None)
 
     def score_windows(self, windows: Sequence[Sequence[int]], first: Sequence[int]) -> np.ndarray:
         """Sum of log S over positions ``first[k]..end`` of each id sequence ``windows[k]``.

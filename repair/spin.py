@@ -639,17 +639,12 @@ def _window_scores(lm, spun: np.ndarray, cand_ids: np.ndarray, cand_group: np.nd
         rows = np.arange(hi - lo)
         for r in range(2):
             m[rows, 2 + length + r] = right[group, r]
-        # the edge word pairs are looked up with the rows' own bigrams
-        a1, b1 = m[:, 1], m[:, 2]
-        a2, b2 = m[rows, 1 + length], m[rows, 2 + length]
-        ok1, ok2 = (a1 >= 0) & (b1 >= 0), (a2 >= 0) & (b2 >= 0)
-        part, pair_counts = lm._score_rows(m, 2, (np.concatenate([a1[ok1], a2[ok2]]),
-                                                  np.concatenate([b1[ok1], b2[ok2]])))
+        # the edge word pairs are the rows' own bigrams: pairs[:, j] is (m[:, j], m[:, j + 1])
+        part, pairs = lm._score_rows(m, 2, with_pairs=True)
         scores[lo:hi] = part
-        n1 = int(ok1.sum())
-        block = unseen[lo:hi]
-        block[ok1] += pair_counts[:n1] == 0
-        block[ok2] += pair_counts[n1:] == 0
+        a2, b2 = m[rows, 1 + length], m[rows, 2 + length]
+        ok1, ok2 = (m[:, 1] >= 0) & (m[:, 2] >= 0), (a2 >= 0) & (b2 >= 0)
+        unseen[lo:hi] = (ok1 & (pairs[:, 1] == 0)).astype(np.float64) + (ok2 & (pairs[rows, 1 + length] == 0))
     return scores, unseen
 
 

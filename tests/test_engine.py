@@ -385,6 +385,53 @@ def test_score_rows_matches_score_windows():
     assert by_rows[0] > by_rows[1]
 
 
+def _reference_logprob(lm, u, v, w):
+    """Stupid backoff for one position, every n-gram looked up (no look-up skipped)."""
+    from repair.lm import ALPHA, _search
+
+    b = lm.bits
+    one = lambda keys, counts, key: float(_search(keys, counts, np.array([key], dtype=np.int64))[0])
+    c_vw = one(lm.bi_keys, lm.bi_counts, (v << b) | w) if v >= 0 else 0.0
+    c_uv = one(lm.bi_keys, lm.bi_counts, (u << b) | v) if u >= 0 and v >= 0 else 0.0
+    c_uvw = one(lm.tri_keys, lm.tri_counts, (u << 2 * b) | (v << b) | w) if u >= 0 and v >= 0 else 0.0
+    p = lm.p_uni[w] * ALPHA * ALPHA
+    if c_vw > 0 and lm.uni[v] > 0:
+        p = ALPHA * c_vw / max(lm.uni[v], 1.0)
+    if c_uvw > 0 and c_uv > 0:
+        p = c_uvw / c_uv
+    return np.log(min(p, 1.0))
+
+
+def test_score_rows_equals_every_ngram_looked_up_and_gives_the_rows_word_pairs():
+    lm = model()
+    words = "the of troops were sent to border spy agency said told bbc on monday a an xqzzyvv".split()
+    ids = [lm.word_id(w) for w in words] + [BOS]
+    rng = np.random.default_rng(7)
+    rows = rng.choice(ids, size=(300, 7))
+    rows[:, 0] = np.where(rng.random(300) < 0.2, -1, rows[:, 0])  # no second context word
+    for r in range(300):  # rows end early (-1 padding), as hypotheses of several lengths do
+        rows[r, 3 + rng.integers(0, 4):] = -1
+    rows[:, 2:][rows[:, 2:] == BOS] = lm.word_id("said")  # a paragraph start is context only
+    for r, text in enumerate(["troops were sent to the border", "the spy agency said on monday",
+                              "bbc on monday the troops were"]):  # trigrams the corpus saw
+        rows[r] = [lm.word_id(w) for w in text.split()] + [-1]
+    scores, pairs = lm._score_rows(rows, 2, with_pairs=True)
+    for r, row in enumerate(rows.tolist()):
+        want = 0.0
+        for j in range(2, 7):
+            if row[j] < 0:
+                continue
+            v = row[j - 1]
+            u = -1 if v == BOS else row[j - 2]
+            want += _reference_logprob(lm, u, v, row[j])
+        assert scores[r] == pytest.approx(want, rel=1e-12, abs=1e-12)
+        for j in range(6):
+            a, b = row[j], row[j + 1]
+            count = float(lm.bigram_counts(np.array([(a << lm.bits) | b]))[0]) if a >= 0 and b >= 0 else 0.0
+            assert pairs[r, j] == count
+    assert (pairs > 0).any() and (pairs == 0).any()
+
+
 def test_word_ids_and_frequencies():
     lm = model()
     assert lm.word_id("the") not in (BOS, UNK)

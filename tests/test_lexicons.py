@@ -101,6 +101,21 @@ def test_ngram_keys_strictly_increasing_and_ids_in_vocab():
         assert int(counts.min()) > 0
 
 
+def test_every_trigram_has_both_its_bigrams_at_least_as_often():
+    """The context model looks a trigram up only where both its word pairs were counted
+    (repair/lm.py); that is exact only while the tables keep this property."""
+    z = npz("ngrams.npz")
+    bits = int(z["meta"][0])
+    bi = np.cumsum(z["bigram_key_delta"].astype(np.uint64)).astype(np.int64)
+    bi_counts = z["bigram_counts"]
+    tri = np.cumsum(z["trigram_key_delta"].astype(np.uint64)).astype(np.int64)
+    tri_counts = z["trigram_counts"]
+    for pair in (tri >> bits, tri & ((1 << 2 * bits) - 1)):  # (u, v) and (v, w)
+        at = np.minimum(np.searchsorted(bi, pair), len(bi) - 1)
+        assert np.all(bi[at] == pair), "a trigram whose word pair the bigram table lacks"
+        assert np.all(bi_counts[at] >= tri_counts), "a trigram counted more often than its word pair"
+
+
 def test_readme_names_every_table():
     d = lexicon_dir()
     readme = (d / "README.md").read_text(encoding="utf-8")
