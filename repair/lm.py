@@ -10,7 +10,6 @@ span; they are not normalised probabilities.
 from __future__ import annotations
 
 import functools
-import threading
 from typing import Sequence
 
 import numpy as np
@@ -245,54 +244,14 @@ def _sample(keys: np.ndarray) -> np.ndarray:
     return entry[1]
 
 
-_CACHE_BITS = 20  # slots of the look-up cache of each big table (2**20 keys and counts: 12.6 MB at most)
-_CACHES: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}  # id(keys) -> (keys, slot keys + 1, counts)
-_HASH = np.uint64(0x9E3779B97F4A7C15)
-_CACHE_LOCK = threading.Lock()
-
-
 def _find(keys: np.ndarray, counts: np.ndarray, q: np.ndarray) -> np.ndarray:
-    """counts[i] where keys[i] == q, else 0.0, for a 1-d array of queries.
-
-    A big table keeps the answers it last gave in a direct-mapped cache (a slot per hash of the
-    key, the newest answer wins): a run asks for the same n-grams again and again."""
-    if len(keys) < 4096 or len(q) == 0:
-        return _search(keys, counts, q)
-    entry = _CACHES.get(id(keys))
-    if entry is None or entry[0] is not keys:
-        if len(_CACHES) >= 4:
-            _CACHES.clear()
-        # zeros: pages are allocated as slots are first used; a slot holds key + 1 (0: empty), and
-        # its count in the table's own type (exact, and half the memory of a float)
-        entry = _CACHES[id(keys)] = (keys, np.zeros(1 << _CACHE_BITS, dtype=np.int64),
-                                     np.zeros(1 << _CACHE_BITS, dtype=counts.dtype))
-    _, slot_keys, slot_counts = entry
-    slot = ((q.astype(np.uint64) * _HASH) >> np.uint64(64 - _CACHE_BITS)).astype(np.int64)
-    with _CACHE_LOCK:  # a slot's key and count are read and written together
-        hit = (slot_keys[slot] == q + 1) & (q >= 0)
-        out = np.empty(len(q))
-        out[hit] = slot_counts[slot[hit]]
-    miss = np.flatnonzero(~hit)
-    if len(miss):
-        qm = q[miss]
-        found = _search(keys, counts, qm)
-        out[miss] = found
-        keep = np.flatnonzero(qm >= 0)
-        where, stored = slot[miss][keep], qm[keep] + 1
-        with _CACHE_LOCK:
-            slot_keys[where] = stored
-            # keys that met in one slot: one of them is now its key; give the slot that key's count
-            won = slot_keys[where] == stored
-            slot_counts[where[won]] = found[keep][won]
-    return out
-
-
-def _search(keys: np.ndarray, counts: np.ndarray, q: np.ndarray) -> np.ndarray:
     """counts[i] where keys[i] == q, else 0.0, for a 1-d array of queries.
 
     Distinct queries are looked up in increasing order: first in a sample of every 16th key
     (small enough to stay in the CPU cache), then within their block of 16 keys, so each one
     touches the big table in one or two places."""
+    if len(q) == 0:
+        return np.zeros(0)
     order = np.argsort(q)
     s = q[order]
     new = np.empty(len(s), dtype=bool)
