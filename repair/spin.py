@@ -186,7 +186,9 @@ def _collector_paused():
     Scoring allocates many short-lived objects (freed by reference counting, no cycles), and the
     process holds large long-lived tables and memos; left on, the collector would walk those
     again and again (a fifth of the run time). It is switched back on afterwards, so any cycles
-    are collected as usual."""
+    are collected as usual. Whatever the paused code allocated and still holds when the collector
+    is back on is walked by its next collection: :func:`suggest` keeps it paused until a
+    document's evidence (thousands of objects) is freed, so that walk finds little."""
     paused = gc.isenabled()
     if paused:
         gc.disable()
@@ -740,10 +742,18 @@ def suggest(text: str, decision: DecisionModel | None = None, channel: Channel |
     evidence about the text as a whole (the document features and the gate), and the text's spin
     score is the pieces' scores weighted by their words; a guarded lexicon entry's guard term is
     still looked for in the whole text."""
+    with _collector_paused():  # until the evidence is freed: see _collector_paused
+        return _suggest(text, decision, channel, top, floor, rules)
+
+
+def _suggest(text: str, decision: DecisionModel | None, channel: Channel | None, top: int, floor: float,
+             rules: frozenset[str] | None) -> tuple[list[Change], float]:
     cuts = pieces(text, PIECE_WORDS)
     if len(cuts) <= 1:
         ev = score_document(text, decision, channel)
-        return decisions(ev, top, floor, rules), spin_score(ev)
+        out = decisions(ev, top, floor, rules), spin_score(ev)
+        del ev  # freed before the collector is back on, so it is never walked
+        return out
     from .lexicon import normalise
 
     guard_text = normalise(text)  # a guard term counts wherever it is in the text, not only in the piece
