@@ -193,7 +193,7 @@ class ContextModel:
         c_vw = np.where(has_v, bi[:, 1:][ok], 0.0)
         c_uv = np.where(has_uv, bi[:, :-1][ok], 0.0)
         # a trigram is counted only where both its word pairs are (the tables keep every trigram's
-        # two bigrams, with counts at least its own: tests/test_lm.py), so only those are looked up
+        # two bigrams, with counts at least its own: tests/test_lexicons.py), so only those are looked up
         need = has_uv & (c_uv > 0) & (c_vw > 0)
         c_uvw = np.zeros(len(w))
         c_uvw[need] = self._lookup(self.tri_keys, self.tri_counts,
