@@ -644,8 +644,8 @@ def _window_scores(lm, spun: np.ndarray, cand_ids: np.ndarray, cand_group: np.nd
         # the edge word pairs are the rows' own bigrams: pairs[:, j] is (m[:, j], m[:, j + 1])
         part, pairs = lm._score_rows(m, 2, with_pairs=True)
         scores[lo:hi] = part
-        a2, b2 = m[rows, 1 + length], m[rows, 2 + length]
-        ok1, ok2 = (m[:, 1] >= 0) & (m[:, 2] >= 0), (a2 >= 0) & (b2 >= 0)
+        ok1 = (m[:, 1] >= 0) & (m[:, 2] >= 0)
+        ok2 = (m[rows, 1 + length] >= 0) & (m[rows, 2 + length] >= 0)
         unseen[lo:hi] = (ok1 & (pairs[:, 1] == 0)).astype(np.float64) + (ok2 & (pairs[rows, 1 + length] == 0))
     return scores, unseen
 

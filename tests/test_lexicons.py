@@ -20,6 +20,11 @@ def npz(name):
     return load_npz(name)
 
 
+def _keys(z, name):
+    """A shipped n-gram table's sorted keys, from its stored deltas (keys < 2**60)."""
+    return np.cumsum(z[f"{name}_key_delta"].astype(np.uint64)).astype(np.int64)
+
+
 def _raw_lines(name):
     return (lexicon_dir() / name).read_text(encoding="utf-8").split("\n")
 
@@ -91,7 +96,7 @@ def test_ngram_keys_strictly_increasing_and_ids_in_vocab():
         name = {2: "bigram", 3: "trigram"}[order]
         delta, counts = z[f"{name}_key_delta"], z[f"{name}_counts"]
         assert len(delta) == len(counts) > 0
-        keys = np.cumsum(delta.astype(np.uint64)).astype(np.int64)  # keys < 2**60
+        keys = _keys(z, name)
         assert int(keys[0]) >= 0
         assert np.all(np.diff(keys) > 0), f"{name} keys not strictly increasing after cumsum"
         assert int(keys[-1]) < 1 << (bits * order)
@@ -106,9 +111,9 @@ def test_every_trigram_has_both_its_bigrams_at_least_as_often():
     (repair/lm.py); that is exact only while the tables keep this property."""
     z = npz("ngrams.npz")
     bits = int(z["meta"][0])
-    bi = np.cumsum(z["bigram_key_delta"].astype(np.uint64)).astype(np.int64)
+    bi = _keys(z, "bigram")
     bi_counts = z["bigram_counts"]
-    tri = np.cumsum(z["trigram_key_delta"].astype(np.uint64)).astype(np.int64)
+    tri = _keys(z, "trigram")
     tri_counts = z["trigram_counts"]
     for pair in (tri >> bits, tri & ((1 << 2 * bits) - 1)):  # (u, v) and (v, w)
         at = np.minimum(np.searchsorted(bi, pair), len(bi) - 1)
