@@ -652,8 +652,11 @@ def eval_(
     suggestions: edit precision and recall against the original wording, false
     edits on unspun text (and per 1,000 words), and reversal, the share of the
     spinner's token edits undone (1 - dist(repaired, original) / dist(spun,
-    original)).  Then a per-rule breakdown at the default threshold, and how well
-    the document score (check --score) tells the spun texts from the originals
+    original)).  Then a per-rule breakdown at the default threshold; where each
+    spinner edit stands under the default rule (restored, right but below the
+    threshold, right but ranked lower, partly restored, not among the
+    candidates, no suggestion: where recall is lost); and how well the
+    document score (check --score) tells the spun texts from the originals
     (ROC AUC; the originals are scored too, one more engine pass each).
 
     \b

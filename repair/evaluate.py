@@ -38,6 +38,11 @@ is :class:`repair.learn.Pair`).  The design:
   the alignment; one is *restored* when correct changes cover all of it, and
   recall = restored / spinner edits (equal to correct changes / spinner edits
   when each change restores one block, and never above 1).
+* **Where recall is lost.**  Each spinner edit is put at the first of
+  :data:`STAGES` that holds for it under the default rule: restored; right
+  but below the threshold; right wording ranked lower among a change's
+  candidates (each candidate is judged as the change would be); partly
+  restored; no candidate restores it; no change touches it.
 """
 from __future__ import annotations
 
@@ -65,8 +70,10 @@ __all__ = [
     "PlotUnavailable",
     "Report",
     "Row",
+    "STAGES",
     "build_report",
     "default_engine",
+    "edit_stages",
     "real_engine",
     "evaluate",
     "judge",
@@ -184,6 +191,7 @@ class Judged:
     change: Change
     verdict: str  # CORRECT, WRONG or FALSE
     span: tuple[int, int]  # spun-token range the verdict covers (whole blocks where needed)
+    ranked_lower: bool = False  # a candidate after the first (in ``change.candidates``) would be CORRECT
 
 
 @dataclass
@@ -233,8 +241,12 @@ def judge(pair: Pair, suggestions: Sequence[Change]) -> PairRun:
     judged = []
     for change in sorted(suggestions, key=lambda c: (c.start, c.end)):
         i1, i2 = _token_range(starts, ends, change)
-        new = _new_tokens(pair.spun, spun_toks, i1, i2, change)
-        judged.append(aligner.judge(change, i1, i2, new))
+        region = aligner.region(i1, i2)
+        verdict = aligner.verdict(region, i1, i2, _new_tokens(pair.spun, spun_toks, i1, i2, change.new, change))
+        lower = verdict != FALSE and any(
+            aligner.verdict(region, i1, i2, _new_tokens(pair.spun, spun_toks, i1, i2, c.text, change)) == CORRECT
+            for c in change.candidates if c.text != change.new)
+        judged.append(Judged(change, verdict, (region[0], region[1]), lower))
     return PairRun(pair, original, spun, judged, aligner.replace_blocks(),
                    levenshtein(spun, original), _word_count(original))
 
@@ -246,11 +258,12 @@ def _token_range(starts: list[int], ends: list[int], change: Change) -> tuple[in
     return i1, max(i1, i2)
 
 
-def _new_tokens(text: str, toks, i1: int, i2: int, change: Change) -> list[str]:
-    """The tokens standing at [i1, i2) after the change (whole tokens, even if it cut one)."""
+def _new_tokens(text: str, toks, i1: int, i2: int, new: str, change: Change) -> list[str]:
+    """The tokens standing at [i1, i2) after the change's place is given ``new`` (whole tokens,
+    even if the change cut one)."""
     lo = min(toks[i1].start, change.start) if i1 < i2 else change.start
     hi = max(toks[i2 - 1].end, change.end) if i1 < i2 else change.end
-    return norm_tokens(text[lo:change.start] + change.new + text[change.end:hi])
+    return norm_tokens(text[lo:change.start] + new + text[change.end:hi])
 
 
 class _Alignment:
@@ -281,17 +294,24 @@ class _Alignment:
                 return (i, b1 + i - a1) if self._positional(op) else (a2, b2)
         return 0, 0
 
-    def judge(self, change: Change, i1: int, i2: int, new: list[str]) -> Judged:
+    def region(self, i1: int, i2: int) -> tuple[int, int, int, int]:
+        """(e1, e2, j1, j2): the spun tokens [e1, e2) a change of spun tokens [i1, i2) is judged
+        on (whole blocks where needed) and the original tokens [j1, j2) they stand for."""
         if i1 < i2:
             (e1, j1), (e2, j2) = self._start(i1), self._end(i2)
-        else:  # a pure insertion: the gap it fills, and the whole block if it falls in one
-            (ea, ja), (eb, jb) = self._end(i1), self._start(i1)
-            e1, e2, j1, j2 = min(ea, eb), max(ea, eb), min(ja, jb), max(ja, jb)
+            return e1, e2, j1, j2
+        # a pure insertion: the gap it fills, and the whole block if it falls in one
+        (ea, ja), (eb, jb) = self._end(i1), self._start(i1)
+        return min(ea, eb), max(ea, eb), min(ja, jb), max(ja, jb)
+
+    def verdict(self, region: tuple[int, int, int, int], i1: int, i2: int, new: list[str]) -> str:
+        """FALSE when the spinner left the region alone, else CORRECT when ``new`` standing for
+        spun tokens [i1, i2) restores the region's original tokens exactly, else WRONG."""
+        e1, e2, j1, j2 = region
         target = self.original[j1:j2]
         if self.spun[e1:e2] == target:
-            return Judged(change, FALSE, (e1, e2))
-        restored = self.spun[e1:i1] + new + self.spun[i2:e2]
-        return Judged(change, CORRECT if restored == target else WRONG, (e1, e2))
+            return FALSE
+        return CORRECT if self.spun[e1:i1] + new + self.spun[i2:e2] == target else WRONG
 
     def replace_blocks(self) -> list[tuple[int, int]]:
         return [(a1, a2) for tag, a1, a2, _, _ in self.ops if tag == "replace"]
@@ -404,6 +424,54 @@ def _rules(runs: Sequence[PairRun], t: float) -> dict[str, Counts]:
     return dict(sorted(rules.items(), key=lambda kv: (-kv[1].applied, kv[0])))
 
 
+# --------------------------------------------------------------------- where the spinner's edits stand
+
+# Each spinner edit (a replace block of the alignment) in the first of these stages that holds
+# for it: the stage where its restoration was lost, or "restored". Together they say whether
+# recall is lost to finding a place, to the candidates, to their ranking or to the threshold.
+STAGES = (
+    ("restored", "restored", "correct changes at the threshold cover it"),
+    ("below_threshold", "right, below the threshold", "correct changes would cover it, at lower confidence"),
+    ("ranked_lower", "right, ranked lower", "a change there lists the right wording after its first"),
+    ("partly_restored", "partly restored", "a correct change covers part of it"),
+    ("not_a_candidate", "not among the candidates", "changes touch it; no candidate they list restores it"),
+    ("no_suggestion", "no suggestion", "no change touches it"),
+)
+
+
+def edit_stages(runs: Sequence[PairRun], threshold_of: Callable[[PairRun], float]) -> dict[str, int]:
+    """How many of the spinner's edits stand at each of ``STAGES``, each run's changes applied
+    at ``threshold_of(run)``. "restored" counts what :class:`Row`'s ``restored`` counts."""
+    out = dict.fromkeys((name for name, _, _ in STAGES), 0)
+    for run in runs:
+        t = threshold_of(run)
+        at: set[int] = set()
+        anywhere: set[int] = set()
+        for j in run.judged:
+            if j.verdict == CORRECT:
+                anywhere.update(range(*j.span))
+                if j.change.confidence >= t:
+                    at.update(range(*j.span))
+        for a1, a2 in run.edits:
+            block = range(a1, a2)
+            if at.issuperset(block):
+                stage = "restored"
+            elif anywhere.issuperset(block):
+                stage = "below_threshold"
+            else:
+                touching = [j for j in run.judged if j.span[0] < a2 and a1 < j.span[1]]
+                if any(j.ranked_lower for j in touching):
+                    stage = "ranked_lower"
+                elif any(j.verdict == CORRECT for j in touching):
+                    stage = "partly_restored"
+                elif touching:
+                    stage = "not_a_candidate"
+                else:
+                    stage = "no_suggestion"
+            out[stage] += 1
+    return out
+
+
 # --------------------------------------------------------------------- the report
 
 @dataclass
@@ -421,6 +489,8 @@ class Report:
     score_auc: float | None = None  # the document score separating spun texts from originals (ROC AUC)
     score_pairs: int = 0  # the pairs it is measured on: those the spinner changed
     gated: Row | None = None  # the engine's default rule: each pair at its spun text's threshold (the gate's)
+    stages: dict[str, int] | None = None  # the spinner's edits by STAGES, under the rule ``stages_rule`` names
+    stages_rule: str = ""
 
     @property
     def default_row(self) -> Row | None:
@@ -433,7 +503,9 @@ class Report:
                 "thresholds": [r.to_dict() for r in self.rows],
                 "rules": [_rule_dict(rule, c) for rule, c in self.rules.items()],
                 "document_score_auc": _round(self.score_auc), "document_score_pairs": self.score_pairs,
-                "document_gate": None if self.gated is None else self.gated.to_dict()}
+                "document_gate": None if self.gated is None else self.gated.to_dict(),
+                "spinner_edits_by_stage": None if self.stages is None else {"rule": self.stages_rule,
+                                                                          **self.stages}}
 
 
 def _rule_dict(rule: str, c: Counts) -> dict:
@@ -467,16 +539,18 @@ def build_report(runs: Sequence[PairRun], thresholds: Iterable[float] | None = N
     # a pair the spinner left unchanged holds no spun text: no score can tell its two texts apart
     scored = [r.scores for r in runs if r.scores is not None and r.spun != r.original]
     gated = None
+    stages_rule, threshold_of = f"the default threshold {default:.2f}", lambda run: default
     if gate and runs and all(r.scores is not None for r in runs):
         from . import pipeline
 
         rule = pipeline.Options(min_confidence=default, spun_min_confidence=pipeline.SPUN_THRESHOLD).threshold
         gated = _row(runs, default, default, rule)
+        stages_rule, threshold_of = "the engine's default rule (gate)", lambda run: rule(run.scores[0])
     return Report(source, len(runs), sum(r.words for r in runs),
                   sum(len(r.original) for r in runs), sum(len(r.edits) for r in runs),
                   sum(r.dist_spun for r in runs), default, rows, _rules(runs, default),
                   score_auc=roc_auc([s for s, _ in scored], [o for _, o in scored]), score_pairs=len(scored),
-                  gated=gated)
+                  gated=gated, stages=edit_stages(runs, threshold_of), stages_rule=stages_rule)
 
 
 def evaluate(pairs: Sequence[Pair], engine: Engine = default_engine,
@@ -523,6 +597,14 @@ def _rule_lines(report: Report) -> Iterator[str]:
                f"{_fmt(_ratio(c.correct, c.applied)):>9}")
 
 
+def _stage_lines(report: Report) -> Iterator[str]:
+    yield f"Where the {report.edits:,} spinner edits stand, under {report.stages_rule}:"
+    width = max(len(label) for _, label, _ in STAGES)
+    for name, label, what in STAGES:
+        n = report.stages[name]
+        yield f"  {label.ljust(width)}  {n:>7,}  {100 * n / report.edits:5.1f}%  {what}"
+
+
 def render_text(report: Report) -> str:
     summary = (f"{report.source}: {report.pairs:,} pairs, {report.words:,} words, "
                f"{report.edits:,} spinner edits, token distance spun -> original "
@@ -537,6 +619,8 @@ def render_text(report: Report) -> str:
         lines.append("(gate: the engine's default rule, each text at the default threshold or, where its "
                      "spin score reads as spun, the document gate's lower one)")
     lines += ["", *_rule_lines(report)]
+    if report.stages is not None and report.edits:
+        lines += ["", *_stage_lines(report)]
     if report.score_auc is not None:
         unchanged = report.pairs - report.score_pairs
         lines += ["", f"Document score (check --score): ROC AUC {report.score_auc:.3f} between the "

@@ -276,6 +276,70 @@ def test_threshold_table_is_monotonic(seed):
         assert c.applied == c.correct + c.wrong + c.false
         assert 0 <= c.restored <= report.edits
         assert r.dist_spun == report.dist_spun
+    # every spinner edit stands at one stage, and "restored" is the default row's count
+    assert sum(report.stages.values()) == report.edits
+    assert report.stages["restored"] == report.default_row.counts.restored
+
+
+# --- where the spinner's edits stand ------------------------------------------------------
+
+def candidates_engine(rules: dict[str, tuple[tuple[str, float], ...]]):
+    """Whole-word changes {old: ((new, confidence), (other candidate, score), ...)}: the first
+    candidate is the change, all of them are its ranked candidates."""
+    from repair.changes import Candidate
+
+    pattern = re.compile(r"\b(" + "|".join(map(re.escape, rules)) + r")\b")
+
+    def engine(text: str) -> list[Change]:
+        return [Change(m.start(), m.end(), m.group(), cands[0][0], "r", cands[0][1],
+                       tuple(Candidate(t, p) for t, p in cands))
+                for m in pattern.finditer(text) for cands in [rules[m.group()]]]
+    return engine
+
+
+STAGE_PAIRS = [
+    ("The river bank was closed on Monday.", "The stream bank was shut on Monday."),
+    ("She bought a fast car in spring.", "She purchased a quick car in spring."),
+    ("The intelligence agency met again.", "The spy company met again."),
+    ("Prices rose sharply today.", "Prices climbed sharply today."),
+]
+STAGE_RULES = {
+    "stream": (("river", 0.9),),                       # restored
+    "shut": (("closed", 0.3),),                        # right, below the threshold
+    "purchased": (("got", 0.4), ("bought", 0.2)),      # right, ranked lower
+    "company": (("agency", 0.9),),                     # part of "spy company" -> "intelligence agency"
+    "quick": (("rapid", 0.6), ("speedy", 0.1)),        # no candidate restores "fast"
+    "spring": (("summer", 0.9),),                      # a false edit: no stage counts it
+}                                                       # "climbed" is touched by nothing
+
+
+def test_each_spinner_edit_stands_at_the_first_stage_that_holds_for_it():
+    pairs = [ev.Pair(o, s, line=i) for i, (o, s) in enumerate(STAGE_PAIRS, 1)]
+    report = ev.evaluate(pairs, candidates_engine(STAGE_RULES), thresholds=[0.5], default=0.5)
+    assert report.stages == {"restored": 1, "below_threshold": 1, "ranked_lower": 1, "partly_restored": 1,
+                             "not_a_candidate": 1, "no_suggestion": 1}
+    assert report.stages_rule == "the default threshold 0.50"
+    assert report.stages["restored"] == report.default_row.counts.restored
+    text = ev.render_text(report)
+    assert "Where the 6 spinner edits stand, under the default threshold 0.50:" in text
+    assert re.search(r"right, ranked lower\s+1\s+16\.7%", text)
+    # at a lower threshold the right change below it is restored too
+    low = ev.evaluate(pairs, candidates_engine(STAGE_RULES), thresholds=[0.2], default=0.2)
+    assert (low.stages["restored"], low.stages["below_threshold"]) == (2, 0)
+
+
+def test_a_lower_candidate_that_restores_only_part_of_a_block_is_not_ranked_lower():
+    pair = ev.Pair("It rained, according to the report.", "It rained, in line with the report.")
+    engine = candidates_engine({"line": (("row", 0.9), ("according", 0.5))})
+    report = ev.evaluate([pair], engine, thresholds=[0.5], default=0.5)
+    assert report.stages["not_a_candidate"] == 1 and report.stages["ranked_lower"] == 0
+
+
+def test_a_pair_the_spinner_left_alone_has_no_stages():
+    pair = ev.Pair("Nothing changed here.", "Nothing changed here.")
+    report = ev.evaluate([pair], candidates_engine({"changed": (("altered", 0.9),)}), thresholds=[0.5], default=0.5)
+    assert report.edits == 0 and sum(report.stages.values()) == 0
+    assert "spinner edits stand" not in ev.render_text(report)
 
 
 # --- input --------------------------------------------------------------------------------
@@ -354,7 +418,7 @@ def test_cli_json_shape(fake_engine_installed, pairs_file, monkeypatch):
     obj = json.loads(r.stdout)
     assert set(obj) == {"source", "pairs", "words", "tokens", "spinner_edits", "dist_spun",
                         "default_threshold", "seconds", "thresholds", "rules", "document_score_auc",
-                        "document_score_pairs", "document_gate"}
+                        "document_score_pairs", "document_gate", "spinner_edits_by_stage"}
     # the fake engine scores a text 0.04 when it suggests something: the spun text 0.04, its original 0;
     # the second pair is unchanged by the spinner, so it is left out
     assert (obj["document_score_auc"], obj["document_score_pairs"]) == (1.0, 1)
@@ -372,6 +436,11 @@ def test_cli_json_shape(fake_engine_installed, pairs_file, monkeypatch):
     assert not any(t["default"] for t in obj["thresholds"])
     assert obj["rules"] == [{"rule": "fake.spin", "applied": 2, "correct": 1, "wrong": 0,
                              "false_edits": 1, "precision": 0.5}]
+    # "company" -> "agency" at 0.9 is restored; "big" -> "large" is right but at 0.3
+    stages = obj["spinner_edits_by_stage"]
+    assert stages.pop("rule") == "the engine's default rule (gate)"
+    assert stages == {"restored": 1, "below_threshold": 1, "ranked_lower": 0, "partly_restored": 0,
+                      "not_a_candidate": 0, "no_suggestion": 0}
 
 
 def test_cli_limit(fake_engine_installed, pairs_file):
