@@ -3,6 +3,7 @@
 
     python benchmarks/unseen_eval.py                       # ../shared/data/spinbot_dev.jsonl
     python benchmarks/unseen_eval.py PAIRS.jsonl --paragraphs --format json
+    python benchmarks/unseen_eval.py --examples 10         # ... and what was lost, stage by stage
 
 The dev pairs come from a few articles (told apart at their heading lines, as scripts/train_spin.py
 does). For each article, the SpinBot lexicon is learned again from the other articles' pairs (the
@@ -46,6 +47,8 @@ def main() -> None:
     ap.add_argument("--paragraphs", action="store_true",
                     help="repair each paragraph on its own instead of each article as one document")
     ap.add_argument("--format", choices=("text", "json"), default="text")
+    ap.add_argument("--examples", type=int, default=0, metavar="N",
+                    help="also list the first N unrestored spinner edits of each stage")
     args = ap.parse_args()
     if not args.pairs.exists():
         sys.exit(f"unseen_eval: {args.pairs} not found (a developer's checkout has it in ../shared/data)")
@@ -76,6 +79,7 @@ def main() -> None:
         return last[text]
 
     report = evaluate.evaluate(pairs, engine=lambda t: run(t)[0], scorer=lambda t: run(t)[1], gate=True,
+                               examples=args.examples,
                                source=f"{args.pairs} ({len(articles)} articles, each unseen by the lexicon)")
     if args.format == "json":
         print(json.dumps(report.to_dict(), indent=2))

@@ -641,6 +641,9 @@ def eval_(
                                       help="text: a table; json: one object with every figure."),
     limit: int | None = typer.Option(None, "--limit", "-n", min=1, metavar="N",
                                      help="Only the first N pairs."),
+    examples: int = typer.Option(0, "--examples", "-e", min=0, metavar="N",
+                                 help="Also list the first N spinner edits of each stage that were not "
+                                      "restored, with what was suggested there."),
     plot: str | None = typer.Option(None, "--plot", metavar="OUT.png",
                                     help="Also draw the precision/recall curve to OUT.png "
                                          '(needs pip install "repair[plot]").'),
@@ -664,6 +667,7 @@ def eval_(
       repair eval pairs.jsonl
       repair eval pairs.jsonl --thresholds 0.2,0.5,0.8 --limit 100
       repair eval pairs.jsonl --format json > figures.json
+      repair eval pairs.jsonl --examples 5
       repair eval pairs.jsonl --plot curve.png
       repair learn train.jsonl -o farm.tsv && repair eval test.jsonl --lexicon farm.tsv
     """
@@ -681,7 +685,7 @@ def eval_(
     with _eval_progress(len(pairs)) as tick:
         engine, scorer = ev.real_engine(lexicons)
         report = ev.evaluate(pairs, engine=engine, thresholds=thresholds, source=display_name(path), on_pair=tick,
-                             scorer=scorer, gate=True)
+                             scorer=scorer, gate=True, examples=examples)
     if plot is not None:
         try:
             ev.plot_curve(report, plot)

@@ -51,7 +51,7 @@ import time
 import unicodedata
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -74,6 +74,8 @@ __all__ = [
     "build_report",
     "default_engine",
     "edit_stages",
+    "lost_edits",
+    "Lost",
     "real_engine",
     "evaluate",
     "judge",
@@ -205,6 +207,7 @@ class PairRun:
     dist_spun: int
     words: int
     scores: tuple[float, float] | None = None  # document spin scores of (spun, original), when measured
+    edit_texts: list[tuple[str, str]] = field(default_factory=list)  # per edit: (spun, original) as written
 
 
 def run_pairs(pairs: Sequence[Pair], engine: Engine = default_engine,
@@ -234,8 +237,8 @@ def roc_auc(positive: Sequence[float], negative: Sequence[float]) -> float | Non
 
 
 def judge(pair: Pair, suggestions: Sequence[Change]) -> PairRun:
-    original, spun_toks = norm_tokens(pair.original), tokenize(pair.spun)
-    spun = [_norm(t.text) for t in spun_toks]
+    original_toks, spun_toks = tokenize(pair.original), tokenize(pair.spun)
+    original, spun = [_norm(t.text) for t in original_toks], [_norm(t.text) for t in spun_toks]
     aligner = _Alignment(spun, original)
     starts, ends = [t.start for t in spun_toks], [t.end for t in spun_toks]
     judged = []
@@ -247,8 +250,16 @@ def judge(pair: Pair, suggestions: Sequence[Change]) -> PairRun:
             aligner.verdict(region, i1, i2, _new_tokens(pair.spun, spun_toks, i1, i2, c.text, change)) == CORRECT
             for c in change.candidates if c.text != change.new)
         judged.append(Judged(change, verdict, (region[0], region[1]), lower))
-    return PairRun(pair, original, spun, judged, aligner.replace_blocks(),
-                   levenshtein(spun, original), _word_count(original))
+    blocks = aligner.replace_blocks()
+    texts = [(_slice(pair.spun, spun_toks, a1, a2), _slice(pair.original, original_toks, b1, b2))
+             for a1, a2, b1, b2 in blocks]
+    return PairRun(pair, original, spun, judged, [(a1, a2) for a1, a2, _, _ in blocks],
+                   levenshtein(spun, original), _word_count(original), edit_texts=texts)
+
+
+def _slice(text: str, toks, i1: int, i2: int) -> str:
+    """The text of tokens [i1, i2), as written (what lies between them included)."""
+    return text[toks[i1].start:toks[i2 - 1].end] if i1 < i2 else ""
 
 
 def _token_range(starts: list[int], ends: list[int], change: Change) -> tuple[int, int]:
@@ -313,8 +324,9 @@ class _Alignment:
             return FALSE
         return CORRECT if self.spun[e1:i1] + new + self.spun[i2:e2] == target else WRONG
 
-    def replace_blocks(self) -> list[tuple[int, int]]:
-        return [(a1, a2) for tag, a1, a2, _, _ in self.ops if tag == "replace"]
+    def replace_blocks(self) -> list[tuple[int, int, int, int]]:
+        """(a1, a2, b1, b2) of each replace block: spun tokens [a1, a2) stand for original [b1, b2)."""
+        return [(a1, a2, b1, b2) for tag, a1, a2, b1, b2 in self.ops if tag == "replace"]
 
 
 # --------------------------------------------------------------------- counting
@@ -439,10 +451,46 @@ STAGES = (
 )
 
 
+@dataclass(frozen=True)
+class Lost:
+    """A spinner edit that was not restored: where it stands, and what the engine suggested there."""
+    stage: str  # a name of STAGES, not "restored"
+    line: int  # the pair's line in its JSONL file (0 when it came from elsewhere)
+    spun: str
+    original: str
+    suggested: tuple[tuple[str, str, float], ...]  # (old, new, confidence) of each change touching it
+
+    def to_dict(self) -> dict:
+        return {"stage": self.stage, "line": self.line, "spun": self.spun, "original": self.original,
+                "suggested": [{"old": o, "new": n, "confidence": round(c, 4)} for o, n, c in self.suggested]}
+
+
 def edit_stages(runs: Sequence[PairRun], threshold_of: Callable[[PairRun], float]) -> dict[str, int]:
     """How many of the spinner's edits stand at each of ``STAGES``, each run's changes applied
     at ``threshold_of(run)``. "restored" counts what :class:`Row`'s ``restored`` counts."""
     out = dict.fromkeys((name for name, _, _ in STAGES), 0)
+    for _, stage, _ in _staged(runs, threshold_of):
+        out[stage] += 1
+    return out
+
+
+def lost_edits(runs: Sequence[PairRun], threshold_of: Callable[[PairRun], float], per_stage: int) -> list[Lost]:
+    """The first ``per_stage`` unrestored spinner edits of each stage (in the order of the pairs),
+    stage by stage in the order of ``STAGES``."""
+    found: dict[str, list[Lost]] = {name: [] for name, _, _ in STAGES if name != "restored"}
+    for run, stage, k in _staged(runs, threshold_of):
+        if stage == "restored" or len(found[stage]) >= per_stage:
+            continue
+        a1, a2 = run.edits[k]
+        touching = tuple((j.change.old, j.change.new, j.change.confidence) for j in run.judged
+                         if j.span[0] < a2 and a1 < j.span[1])
+        spun, original = run.edit_texts[k] if run.edit_texts else ("", "")
+        found[stage].append(Lost(stage, run.pair.line, spun, original, touching))
+    return [x for lost in found.values() for x in lost]
+
+
+def _staged(runs: Sequence[PairRun], threshold_of: Callable[[PairRun], float]) -> Iterator[tuple[PairRun, str, int]]:
+    """(run, stage, index into run.edits) of every spinner edit."""
     for run in runs:
         t = threshold_of(run)
         at: set[int] = set()
@@ -452,7 +500,7 @@ def edit_stages(runs: Sequence[PairRun], threshold_of: Callable[[PairRun], float
                 anywhere.update(range(*j.span))
                 if j.change.confidence >= t:
                     at.update(range(*j.span))
-        for a1, a2 in run.edits:
+        for k, (a1, a2) in enumerate(run.edits):
             block = range(a1, a2)
             if at.issuperset(block):
                 stage = "restored"
@@ -468,8 +516,7 @@ def edit_stages(runs: Sequence[PairRun], threshold_of: Callable[[PairRun], float
                     stage = "not_a_candidate"
                 else:
                     stage = "no_suggestion"
-            out[stage] += 1
-    return out
+            yield run, stage, k
 
 
 # --------------------------------------------------------------------- the report
@@ -491,6 +538,7 @@ class Report:
     gated: Row | None = None  # the engine's default rule: each pair at its spun text's threshold (the gate's)
     stages: dict[str, int] | None = None  # the spinner's edits by STAGES, under the rule ``stages_rule`` names
     stages_rule: str = ""
+    lost: list[Lost] = field(default_factory=list)  # examples of unrestored edits, per stage (``examples``)
 
     @property
     def default_row(self) -> Row | None:
@@ -505,7 +553,8 @@ class Report:
                 "document_score_auc": _round(self.score_auc), "document_score_pairs": self.score_pairs,
                 "document_gate": None if self.gated is None else self.gated.to_dict(),
                 "spinner_edits_by_stage": None if self.stages is None else {"rule": self.stages_rule,
-                                                                          **self.stages}}
+                                                                          **self.stages},
+                "lost_edits": [x.to_dict() for x in self.lost]}
 
 
 def _rule_dict(rule: str, c: Counts) -> dict:
@@ -530,10 +579,12 @@ def _engine_default() -> float:
 
 
 def build_report(runs: Sequence[PairRun], thresholds: Iterable[float] | None = None,
-                 default: float | None = None, source: str = "", gate: bool = False) -> Report:
+                 default: float | None = None, source: str = "", gate: bool = False,
+                 examples: int = 0) -> Report:
     """All figures from judged runs, at every threshold (no engine calls here); with ``gate`` and
     the runs' scores, also under the engine's default rule (pipeline.Options.threshold: the default
-    threshold, or the document gate's lower one where a spun text's score reads as spun)."""
+    threshold, or the document gate's lower one where a spun text's score reads as spun); with
+    ``examples``, that many unrestored spinner edits of each stage."""
     default = _engine_default() if default is None else default
     rows = [_row(runs, t, default) for t in thresholds_with_default(thresholds, default)]
     # a pair the spinner left unchanged holds no spun text: no score can tell its two texts apart
@@ -550,19 +601,20 @@ def build_report(runs: Sequence[PairRun], thresholds: Iterable[float] | None = N
                   sum(len(r.original) for r in runs), sum(len(r.edits) for r in runs),
                   sum(r.dist_spun for r in runs), default, rows, _rules(runs, default),
                   score_auc=roc_auc([s for s, _ in scored], [o for _, o in scored]), score_pairs=len(scored),
-                  gated=gated, stages=edit_stages(runs, threshold_of), stages_rule=stages_rule)
+                  gated=gated, stages=edit_stages(runs, threshold_of), stages_rule=stages_rule,
+                  lost=lost_edits(runs, threshold_of, examples) if examples > 0 else [])
 
 
 def evaluate(pairs: Sequence[Pair], engine: Engine = default_engine,
              thresholds: Iterable[float] | None = None, default: float | None = None,
              source: str = "", on_pair: Callable[[], None] | None = None,
-             scorer: Scorer | None = None, gate: bool = False) -> Report:
+             scorer: Scorer | None = None, gate: bool = False, examples: int = 0) -> Report:
     """Run the engine over ``pairs`` once and measure it at every threshold; with ``scorer``,
     also how well the document score tells the spun texts from the originals, and with ``gate``
     too, the figures under the engine's default rule (see :func:`build_report`)."""
     began = time.perf_counter()
     runs = run_pairs(pairs, engine, on_pair, scorer)
-    report = build_report(runs, thresholds, default, source, gate)
+    report = build_report(runs, thresholds, default, source, gate, examples)
     report.seconds = time.perf_counter() - began
     return report
 
@@ -603,6 +655,18 @@ def _stage_lines(report: Report) -> Iterator[str]:
     for name, label, what in STAGES:
         n = report.stages[name]
         yield f"  {label.ljust(width)}  {n:>7,}  {100 * n / report.edits:5.1f}%  {what}"
+    if report.lost:
+        labels = {name: label for name, label, _ in STAGES}
+        yield ""
+        yield "Spinner edits not restored (the first of each stage):"
+        stage = None
+        for x in report.lost:
+            if x.stage != stage:
+                stage = x.stage
+                yield f"  {labels[stage]}:"
+            where = f"line {x.line}: " if x.line else ""
+            said = "; ".join(f"{o!r} -> {n!r} ({c:.2f})" for o, n, c in x.suggested)
+            yield f"    {where}{x.spun!r} was {x.original!r}" + (f"  [{said}]" if said else "")
 
 
 def render_text(report: Report) -> str:

@@ -328,6 +328,42 @@ def test_each_spinner_edit_stands_at_the_first_stage_that_holds_for_it():
     assert (low.stages["restored"], low.stages["below_threshold"]) == (2, 0)
 
 
+def test_lost_edits_are_listed_stage_by_stage_as_written_with_what_was_suggested():
+    pairs = [ev.Pair(o, s, line=i) for i, (o, s) in enumerate(STAGE_PAIRS, 1)]
+    report = ev.evaluate(pairs, candidates_engine(STAGE_RULES), thresholds=[0.5], default=0.5, examples=1)
+    lost = [(x.stage, x.line, x.spun, x.original, x.suggested) for x in report.lost]
+    assert lost == [
+        ("below_threshold", 1, "shut", "closed", (("shut", "closed", 0.3),)),
+        ("ranked_lower", 2, "purchased", "bought", (("purchased", "got", 0.4),)),
+        ("partly_restored", 3, "spy company", "intelligence agency", (("company", "agency", 0.9),)),
+        ("not_a_candidate", 2, "quick", "fast", (("quick", "rapid", 0.6),)),
+        ("no_suggestion", 4, "climbed", "rose", ()),
+    ]
+    text = ev.render_text(report)
+    assert "    line 2: 'purchased' was 'bought'  ['purchased' -> 'got' (0.40)]" in text
+    assert "    line 4: 'climbed' was 'rose'" in text
+    assert report.to_dict()["lost_edits"][0] == {
+        "stage": "below_threshold", "line": 1, "spun": "shut", "original": "closed",
+        "suggested": [{"old": "shut", "new": "closed", "confidence": 0.3}]}
+    # without examples asked for, none are listed
+    assert ev.evaluate(pairs, candidates_engine(STAGE_RULES), thresholds=[0.5], default=0.5).lost == []
+
+
+def test_lost_edits_keep_the_texts_as_written():
+    pair = ev.Pair("The Agency’s men, in short.", "The Company’s men, briefly.", line=7)
+    report = ev.evaluate([pair], lambda text: [], thresholds=[0.5], default=0.5, examples=5)
+    assert [(x.spun, x.original) for x in report.lost] == [("Company’s", "Agency’s"), ("briefly", "in short")]
+
+
+def test_cli_lists_lost_edits_on_request(fake_engine_installed, pairs_file, monkeypatch):
+    monkeypatch.setattr("repair.pipeline.DEFAULT_THRESHOLD", 0.9)
+    r = invoke("eval", str(pairs_file), "--examples", "2")
+    assert r.exit_code == 0, r.stderr
+    assert "    line 1: 'big' was 'large'  ['big' -> 'large' (0.30)]" in r.stdout.splitlines()
+    assert "not restored" not in invoke("eval", str(pairs_file)).stdout
+    assert invoke("eval", str(pairs_file), "--examples", "-1").exit_code == 2
+
+
 def test_a_lower_candidate_that_restores_only_part_of_a_block_is_not_ranked_lower():
     pair = ev.Pair("It rained, according to the report.", "It rained, in line with the report.")
     engine = candidates_engine({"line": (("row", 0.9), ("according", 0.5))})
@@ -418,7 +454,8 @@ def test_cli_json_shape(fake_engine_installed, pairs_file, monkeypatch):
     obj = json.loads(r.stdout)
     assert set(obj) == {"source", "pairs", "words", "tokens", "spinner_edits", "dist_spun",
                         "default_threshold", "seconds", "thresholds", "rules", "document_score_auc",
-                        "document_score_pairs", "document_gate", "spinner_edits_by_stage"}
+                        "document_score_pairs", "document_gate", "spinner_edits_by_stage", "lost_edits"}
+    assert obj["lost_edits"] == []  # only with --examples
     # the fake engine scores a text 0.04 when it suggests something: the spun text 0.04, its original 0;
     # the second pair is unchanged by the spinner, so it is left out
     assert (obj["document_score_auc"], obj["document_score_pairs"]) == (1.0, 1)
