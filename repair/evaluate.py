@@ -469,7 +469,7 @@ def edit_stages(runs: Sequence[PairRun], threshold_of: Callable[[PairRun], float
     """How many of the spinner's edits stand at each of ``STAGES``, each run's changes applied
     at ``threshold_of(run)``. "restored" counts what :class:`Row`'s ``restored`` counts."""
     out = dict.fromkeys((name for name, _, _ in STAGES), 0)
-    for _, stage, _ in _staged(runs, threshold_of):
+    for _, stage, _, _ in _staged(runs, threshold_of):
         out[stage] += 1
     return out
 
@@ -478,36 +478,38 @@ def lost_edits(runs: Sequence[PairRun], threshold_of: Callable[[PairRun], float]
     """The first ``per_stage`` unrestored spinner edits of each stage (in the order of the pairs),
     stage by stage in the order of ``STAGES``."""
     found: dict[str, list[Lost]] = {name: [] for name, _, _ in STAGES if name != "restored"}
-    for run, stage, k in _staged(runs, threshold_of):
+    for run, stage, k, touching in _staged(runs, threshold_of):
         if stage == "restored" or len(found[stage]) >= per_stage:
             continue
-        a1, a2 = run.edits[k]
-        touching = tuple((j.change.old, j.change.new, j.change.confidence) for j in run.judged
-                         if j.span[0] < a2 and a1 < j.span[1])
+        said = tuple((j.change.old, j.change.new, j.change.confidence) for j in touching)
         spun, original = run.edit_texts[k] if run.edit_texts else ("", "")
-        found[stage].append(Lost(stage, run.pair.line, spun, original, touching))
+        found[stage].append(Lost(stage, run.pair.line, spun, original, said))
     return [x for lost in found.values() for x in lost]
 
 
-def _staged(runs: Sequence[PairRun], threshold_of: Callable[[PairRun], float]) -> Iterator[tuple[PairRun, str, int]]:
-    """(run, stage, index into run.edits) of every spinner edit."""
+def _staged(runs: Sequence[PairRun], threshold_of: Callable[[PairRun], float]
+            ) -> Iterator[tuple[PairRun, str, int, list[Judged]]]:
+    """(run, stage, index into run.edits, the judged changes touching the edit) of every spinner edit."""
     for run in runs:
         t = threshold_of(run)
         at: set[int] = set()
         anywhere: set[int] = set()
-        for j in run.judged:
+        over: dict[int, list[int]] = {}  # spun token -> the judged changes whose span covers it
+        for n, j in enumerate(run.judged):
+            for tok in range(*j.span):
+                over.setdefault(tok, []).append(n)
             if j.verdict == CORRECT:
                 anywhere.update(range(*j.span))
                 if j.change.confidence >= t:
                     at.update(range(*j.span))
         for k, (a1, a2) in enumerate(run.edits):
             block = range(a1, a2)
+            touching = [run.judged[n] for n in sorted({n for tok in block for n in over.get(tok, ())})]
             if at.issuperset(block):
                 stage = "restored"
             elif anywhere.issuperset(block):
                 stage = "below_threshold"
             else:
-                touching = [j for j in run.judged if j.span[0] < a2 and a1 < j.span[1]]
                 if any(j.ranked_lower for j in touching):
                     stage = "ranked_lower"
                 elif any(j.verdict == CORRECT for j in touching):
@@ -516,7 +518,7 @@ def _staged(runs: Sequence[PairRun], threshold_of: Callable[[PairRun], float]) -
                     stage = "not_a_candidate"
                 else:
                     stage = "no_suggestion"
-            yield run, stage, k
+            yield run, stage, k, touching
 
 
 # --------------------------------------------------------------------- the report
