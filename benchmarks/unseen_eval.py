@@ -35,9 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from repair import evaluate, spin
 from repair.candidates import Channel
-from repair.learn import Pair, learn
-from repair.lexicon import Lexicon, read_lexicon, resolve_chains
-from scripts.train_spin import dev_articles, join
+from scripts.train_spin import dev_articles, join, other_lexicons, unseen_channel
 
 
 def main() -> None:
@@ -55,13 +53,11 @@ def main() -> None:
     articles = dev_articles(args.pairs)
     if len(articles) < 2:
         sys.exit(f"unseen_eval: {args.pairs} holds {len(articles)} article(s); leaving one out needs two")
-    others = [e for name in spin.BUNDLED_LEXICONS if name != "spinbot.tsv"
-              for e in read_lexicon(ROOT / "lexicons" / name)]
+    others = other_lexicons()
     pairs: list[evaluate.Pair] = []
     channel_of: dict[str, Channel] = {}  # every text to repair -> the channel that has not seen its article
     for g, article in enumerate(articles):
-        rest = [Pair(r["original"], r["spun"]) for h, a in enumerate(articles) if h != g for r in a]
-        channel = Channel([Lexicon(resolve_chains(learn(rest, source="fold"))[0] + others)])
+        channel = unseen_channel(articles, g, others)
         rows = [(r["original"], r["spun"]) for r in article]
         if not args.paragraphs:
             rows = [(join([o for o, _ in rows]), join([s for _, s in rows]))]

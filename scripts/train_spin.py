@@ -93,6 +93,21 @@ def dev_articles(path: Path, min_paragraphs: int = 5) -> list[list[dict]]:
     return articles
 
 
+def other_lexicons() -> list:
+    """The entries of the bundled lexicons other than SpinBot's (the tortured-phrase list and its
+    word swaps), as the engine loads them."""
+    return [e for name in spin.BUNDLED_LEXICONS if name != "spinbot.tsv" and (ROOT / "lexicons" / name).exists()
+            for e in read_lexicon(ROOT / "lexicons" / name)]
+
+
+def unseen_channel(articles: list[list[dict]], g: int, others: list) -> Channel:
+    """The channel for dev article ``g`` as for a text the lexicon has not seen: the SpinBot lexicon
+    learned again from the other articles' pairs (the recipe of scripts/build_lexicons.py), with
+    ``others`` (:func:`other_lexicons`)."""
+    rest = [Pair(r["original"], r["spun"]) for h, a in enumerate(articles) if h != g for r in a]
+    return Channel([Lexicon(resolve_chains(learn(rest, source="fold"))[0] + others)])
+
+
 def join(paragraphs: list[str]) -> str:
     return "\n\n".join(paragraphs)
 
@@ -491,9 +506,7 @@ def main() -> None:
     def say(msg: str) -> None:
         print(f"[{time.time() - t0:5.0f}s] {msg}", file=sys.stderr, flush=True)
 
-    # the bundled tortured-phrase list and its word swaps, as the engine loads them
-    tortured = [e for name in spin.BUNDLED_LEXICONS if name != "spinbot.tsv" and (ROOT / "lexicons" / name).exists()
-                for e in read_lexicon(ROOT / "lexicons" / name)]
+    tortured = other_lexicons()
     articles = dev_articles(args.shared / "data" / "spinbot_dev.jsonl")
     all_pairs = [Pair(r["original"], r["spun"]) for art in articles for r in art]
     # the shipped lexicon (scripts/build_lexicons.py: learn() on every pair, chains resolved), and per
@@ -503,8 +516,7 @@ def main() -> None:
 
     docs: list[Doc] = []
     for g, art in enumerate(articles):
-        rest = [Pair(r["original"], r["spun"]) for h, a in enumerate(articles) if h != g for r in a]
-        channel = Channel([Lexicon(resolve_chains(learn(rest, source="fold"))[0] + tortured)])
+        channel = unseen_channel(articles, g, tortured)
         spun_text = join([r["spun"] for r in art])
         orig_text = join([r["original"] for r in art])
         docs.append(Doc("spinbot", spun_text, channel, alignment_gold(orig_text, spun_text), orig_text, g))
