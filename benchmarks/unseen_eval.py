@@ -65,16 +65,12 @@ def main() -> None:
             pairs.append(evaluate.Pair(original, spun, line=len(pairs) + 1))
             channel_of[original] = channel_of[spun] = channel
 
-    last: dict[str, tuple] = {}
-
     def run(text: str) -> tuple[list, float]:
-        if text not in last:
-            last.clear()  # the engine and the scorer ask about one text after the other
-            ev = spin.score_document(text, channel=channel_of[text])
-            last[text] = (spin.decisions(ev), spin.spin_score(ev))
-        return last[text]
+        ev = spin.score_document(text, channel=channel_of[text])
+        return spin.decisions(ev), spin.spin_score(ev)
 
-    report = evaluate.evaluate(pairs, engine=lambda t: run(t)[0], scorer=lambda t: run(t)[1], gate=True,
+    engine, scorer = evaluate.one_pass(run)
+    report = evaluate.evaluate(pairs, engine=engine, scorer=scorer, gate=True,
                                examples=args.examples,
                                source=f"{args.pairs} ({len(articles)} articles, each unseen by the lexicon)")
     if args.format == "json":

@@ -76,6 +76,7 @@ __all__ = [
     "edit_stages",
     "lost_edits",
     "Lost",
+    "one_pass",
     "real_engine",
     "evaluate",
     "judge",
@@ -178,14 +179,24 @@ def real_engine(lexicons: tuple[str, ...] = ()) -> tuple[Engine, Scorer]:
     --score``), sharing one pass when asked about the same text one after the other."""
     from .pipeline import fix_and_explain
 
+    def run(text: str) -> tuple[list[Change], float]:
+        result = fix_and_explain(text, min_confidence=0.0, lexicons=lexicons)
+        return list(result.suggestions), result.spin_score
+
+    return one_pass(run)
+
+
+def one_pass(run: Callable[[str], tuple[list[Change], float]]) -> tuple[Engine, Scorer]:
+    """An engine and a scorer from one function giving a text's suggestions and spin score: asked
+    about the same text one after the other (as :func:`run_pairs` asks), they share one call."""
     last: list = [None, None]  # the text last run, and its result
 
-    def run(text: str):
+    def cached(text: str) -> tuple[list[Change], float]:
         if last[0] != text:
-            last[:] = [text, fix_and_explain(text, min_confidence=0.0, lexicons=lexicons)]
+            last[:] = [text, run(text)]
         return last[1]
 
-    return (lambda text: list(run(text).suggestions)), (lambda text: run(text).spin_score)
+    return (lambda text: list(cached(text)[0])), (lambda text: cached(text)[1])
 
 
 @dataclass(frozen=True)
@@ -509,15 +520,14 @@ def _staged(runs: Sequence[PairRun], threshold_of: Callable[[PairRun], float]
                 stage = "restored"
             elif anywhere.issuperset(block):
                 stage = "below_threshold"
+            elif any(j.ranked_lower for j in touching):
+                stage = "ranked_lower"
+            elif any(j.verdict == CORRECT for j in touching):
+                stage = "partly_restored"
+            elif touching:
+                stage = "not_a_candidate"
             else:
-                if any(j.ranked_lower for j in touching):
-                    stage = "ranked_lower"
-                elif any(j.verdict == CORRECT for j in touching):
-                    stage = "partly_restored"
-                elif touching:
-                    stage = "not_a_candidate"
-                else:
-                    stage = "no_suggestion"
+                stage = "no_suggestion"
             yield run, stage, k, touching
 
 

@@ -676,3 +676,18 @@ def test_gate_row_takes_each_texts_threshold_from_its_spin_score():
     assert "gate" in ev.render_text(report)
     # without scores there is nothing to gate on
     assert ev.evaluate(pairs, engine=engine, thresholds=[0.9], default=0.9, gate=True).gated is None
+
+
+def test_one_pass_serves_the_engine_and_the_scorer_with_one_call_per_text():
+    calls = []
+
+    def run(text):
+        calls.append(text)
+        return [Change(0, 1, text[0], "X", "r", 0.5)], float(len(text))
+
+    engine, scorer = ev.one_pass(run)
+    assert engine("ab")[0].new == "X" and scorer("ab") == 2.0
+    assert scorer("abc") == 3.0 and engine("abc")[0].old == "a"
+    assert calls == ["ab", "abc"]
+    engine("ab").clear()  # a caller's list is its own
+    assert len(engine("ab")) == 1
