@@ -26,6 +26,27 @@ def test_thesaurus_alone_restores_a_two_word_term_in_context(bare):
     assert found[0].changes == (("profound", "deep"),)
 
 
+def test_phrase_reading_looks_past_the_fix_engines_option_limit(bare, monkeypatch):
+    # "network" is not among the 40 options the fix engine keeps for "organization" (its row is long),
+    # but it is within PHRASE_OPTIONS: a phrase known to be spun may be read with a rarer original
+    def readable(limit):
+        monkeypatch.setattr(phrase, "PHRASE_OPTIONS", limit)
+        texts, _, _ = phrase.reading_features("neural organization", channel=Channel())
+        return "neural network" in [t.lower() for t in texts]
+
+    assert bare.max_options < phrase.PHRASE_OPTIONS
+    assert readable(phrase.PHRASE_OPTIONS)
+    assert not readable(bare.max_options)
+
+
+def test_the_wider_channel_keeps_the_lexicons_and_is_made_once_per_channel():
+    lex = Channel([Lexicon([Entry("woodland", "forest", 3, 1.0, "", "test")])])
+    wide = phrase._wide(lex)
+    assert wide is phrase._wide(lex) and wide.lexicons == lex.lexicons
+    assert wide.max_options == phrase.PHRASE_OPTIONS
+    assert phrase._wide(wide) is wide
+
+
 def test_a_lexicon_entry_raises_its_readings(bare):
     lex = Channel([Lexicon([Entry("woodland", "forest", 3, 1.0, "", "test")])])
 
