@@ -28,7 +28,7 @@ from .tokens import Token, tokenize
 __all__ = ["FEATURES", "PhraseModel", "Reading", "readings", "reading_features", "shipped_phrase_model"]
 
 MAX_READINGS = 4000  # readings scored per phrase; fewer options per span are kept until they fit
-PER_SPAN = (8, 6, 4, 3, 2, 1)  # options per span tried, most first
+PER_SPAN = (24, 16, 12, 8, 6, 4, 3, 2, 1)  # options per span tried, most first
 CONTEXT = 2  # tokens of context each side (the context model is a trigram model)
 MODEL_FILE = "phrase_model.json"
 # options kept per spun key when reading a phrase: more than the fix engine's MAX_OPTIONS. A phrase is

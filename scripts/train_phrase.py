@@ -11,7 +11,7 @@ alone and in the benchmark's carrier sentence. A conditional logit (softmax over
 readings, features standardised, L2 penalty 1) is fitted to the readings of the phrases whose
 expected restoration is among them. Prints five-fold figures (fit on four parts, top-1 on the
 fifth) and writes the model fitted on all five, with its figures, as JSON. Needs scipy
-(``pip install -e ".[build]"``). About two minutes on two cores.
+(``pip install -e ".[build]"``). About four minutes on two cores.
 """
 from __future__ import annotations
 

@@ -39,6 +39,18 @@ def test_phrase_reading_looks_past_the_fix_engines_option_limit(bare, monkeypatc
     assert not readable(bare.max_options)
 
 
+def test_a_span_offers_more_than_its_eight_likeliest_options(bare, monkeypatch):
+    # "signal" is an option of "flag" but not among its 8 likeliest in context
+    def readable(per_span):
+        monkeypatch.setattr(phrase, "PER_SPAN", per_span)
+        texts, _, _ = phrase.reading_features("boisterous flag", channel=bare)
+        return "noisy signal" in [t.lower() for t in texts]
+
+    assert phrase.PER_SPAN[0] > 8
+    assert readable(phrase.PER_SPAN)
+    assert not readable((8, 6, 4, 3, 2, 1))
+
+
 def test_the_wider_channel_keeps_the_lexicons_and_is_made_once_per_channel():
     lex = Channel([Lexicon([Entry("woodland", "forest", 3, 1.0, "", "test")])])
     wide = phrase._wide(lex)
