@@ -634,6 +634,7 @@ class Channel:
         self._terms: _Terms | None = None
         self._originals: frozenset[str] | None = None
         self._reach_memo: dict[str, dict[str, int]] = {}
+        self._wider: dict[int, Channel] = {}
         # originals a lexicon's spinner reliably replaces (seen replaced at least twice, and they
         # are what the spun key stands for at least half the time), by token count
         self.replaced: dict[int, set[tuple[str, ...]]] = {}
@@ -644,6 +645,16 @@ class Channel:
                             and not sense.guard and sense.source != SWAP_SOURCE:
                         words = tuple(sense.original.split())
                         self.replaced.setdefault(len(words), set()).add(words)
+
+    def with_options(self, max_options: int) -> Channel:
+        """This channel's lexicons with at least ``max_options`` options a key: itself when it keeps
+        that many, else a wider sibling, made once (its options are memoised as this channel's are)."""
+        if self.max_options >= max_options:
+            return self
+        wide = self._wider.get(max_options)
+        if wide is None:
+            wide = self._wider[max_options] = Channel(self.lexicons, max_options=max_options)
+        return wide
 
     def replaced_hits(self, tokens: list[Token]) -> int:
         """How many times the text still holds a wording the lexicons' spinners replace."""

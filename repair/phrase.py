@@ -161,7 +161,7 @@ def reading_features(phrase: str, context: str | None = None, *, channel: Channe
 
     text, start, end = _locate(phrase, context)
     lm = lm or model()
-    channel = _wide(channel or default_channel())
+    channel = (channel or default_channel()).with_options(PHRASE_OPTIONS)
     tokens = tokenize(text)
     inside = [k for k, t in enumerate(tokens) if t.start >= start and t.end <= end]
     if not any(tokens[k].is_word for k in inside):
@@ -228,22 +228,6 @@ def reading_features(phrase: str, context: str | None = None, *, channel: Channe
         X[r, _F["known_pairs"]] = sum(f"{x} {y}" in known or f"{x} {y}" in index for x, y in zip(words, words[1:]))
         changes.append(tuple((text[tokens[c.first].start:tokens[c.last].end], c.opts.texts[c.row]) for c in path))
     return texts, X, changes
-
-
-_WIDE: dict[int, tuple[Channel, Channel]] = {}
-
-
-def _wide(channel: Channel) -> Channel:
-    """``channel``'s lexicons with PHRASE_OPTIONS options a key (memoised per channel, so its
-    options are looked up once a run)."""
-    if channel.max_options >= PHRASE_OPTIONS:
-        return channel
-    hit = _WIDE.get(id(channel))
-    if hit is None or hit[0] is not channel:
-        if len(_WIDE) >= 8:
-            _WIDE.clear()
-        hit = _WIDE[id(channel)] = (channel, Channel(channel.lexicons, max_options=PHRASE_OPTIONS))
-    return hit[1]
 
 
 def _rows(seqs: list[list[int]]) -> np.ndarray:

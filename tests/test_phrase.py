@@ -53,10 +53,10 @@ def test_a_span_offers_more_than_its_eight_likeliest_options(bare, monkeypatch):
 
 def test_the_wider_channel_keeps_the_lexicons_and_is_made_once_per_channel():
     lex = Channel([Lexicon([Entry("woodland", "forest", 3, 1.0, "", "test")])])
-    wide = phrase._wide(lex)
-    assert wide is phrase._wide(lex) and wide.lexicons == lex.lexicons
+    wide = lex.with_options(phrase.PHRASE_OPTIONS)
+    assert wide is lex.with_options(phrase.PHRASE_OPTIONS) and wide.lexicons == lex.lexicons
     assert wide.max_options == phrase.PHRASE_OPTIONS
-    assert phrase._wide(wide) is wide
+    assert wide.with_options(phrase.PHRASE_OPTIONS) is wide and lex.with_options(lex.max_options) is lex
 
 
 def test_a_lexicon_entry_raises_its_readings(bare):
