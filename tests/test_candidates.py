@@ -307,3 +307,13 @@ def test_a_singular_tortured_head_is_restored_singular():
     by_old = {c.old: c for c in repair.fix_and_explain(text, min_confidence=0.0).suggestions}
     assert by_old["neural organization"].new == "neural network"
     assert all(c.text != "neural networks" for c in by_old["neural organization"].candidates)
+
+
+def test_a_wider_channel_keeps_the_lexicons_and_is_made_once():
+    lex = Channel([Lexicon([Entry("woodland", "forest", 3, 1.0, "", "test")])])
+    wide = lex.with_options(lex.max_options + 100)
+    assert wide is lex.with_options(lex.max_options + 100) and wide.lexicons == lex.lexicons
+    assert wide.max_options == lex.max_options + 100
+    assert wide.with_options(wide.max_options) is wide and lex.with_options(lex.max_options) is lex
+    # more options a key: a long thesaurus row keeps more of its originals
+    assert len(wide.options("company", True, model())) > len(lex.options("company", True, model()))

@@ -51,14 +51,6 @@ def test_a_span_offers_more_than_its_eight_likeliest_options(bare, monkeypatch):
     assert not readable((8, 6, 4, 3, 2, 1))
 
 
-def test_the_wider_channel_keeps_the_lexicons_and_is_made_once_per_channel():
-    lex = Channel([Lexicon([Entry("woodland", "forest", 3, 1.0, "", "test")])])
-    wide = lex.with_options(phrase.PHRASE_OPTIONS)
-    assert wide is lex.with_options(phrase.PHRASE_OPTIONS) and wide.lexicons == lex.lexicons
-    assert wide.max_options == phrase.PHRASE_OPTIONS
-    assert wide.with_options(phrase.PHRASE_OPTIONS) is wide and lex.with_options(lex.max_options) is lex
-
-
 def test_a_lexicon_entry_raises_its_readings(bare):
     lex = Channel([Lexicon([Entry("woodland", "forest", 3, 1.0, "", "test")])])
 
