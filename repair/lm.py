@@ -123,11 +123,17 @@ class ContextModel:
         need = has_uv & (c_uv > 0) & (c_vw > 0)  # the only trigrams the tables can hold (see _score_rows)
         c_uvw = np.zeros(len(w))
         c_uvw[need] = self._lookup(self.tri_keys, self.tri_counts, ((uu << 2 * b) | (vv << b) | w)[need])
-        c_v = np.where(has_v, self.uni[vv], 0.0)
+        return np.log(self._estimate(uu, vv, w, has_v, c_uv, c_vw, c_uvw))
+
+    def _estimate(self, u: np.ndarray, v: np.ndarray, w: np.ndarray, has_v: np.ndarray, c_uv: np.ndarray,
+                  c_vw: np.ndarray, c_uvw: np.ndarray) -> np.ndarray:
+        """S(w | u v) from the counts of the context pair, the last pair and the trigram (0 where
+        absent or not counted; ``u``, ``v`` are ids >= 0, ``has_v`` where ``v`` is a context)."""
+        c_v = np.where(has_v, self.uni[v], 0.0)
         p = self.p_uni[w] * ALPHA * ALPHA
         p = np.where((c_vw > 0) & (c_v > 0), ALPHA * c_vw / np.maximum(c_v, 1.0), p)
         p = np.where((c_uvw > 0) & (c_uv > 0), c_uvw / np.maximum(c_uv, 1.0), p)
-        return np.log(np.minimum(p, 1.0))
+        return np.minimum(p, 1.0)
 
     def score_rows(self, seq: np.ndarray, first: int = 2) -> np.ndarray:
         """Score each row of ``seq`` (ids, -1 where absent) from column ``first`` on.
@@ -198,11 +204,7 @@ class ContextModel:
         c_uvw = np.zeros(len(w))
         c_uvw[need] = self._lookup(self.tri_keys, self.tri_counts,
                                    (u[need] << 2 * b) | (v[need] << b) | w[need])
-        c_v = np.where(has_v, self.uni[np.maximum(v, 0)], 0.0)
-        p = self.p_uni[w] * ALPHA * ALPHA
-        p = np.where((c_vw > 0) & (c_v > 0), ALPHA * c_vw / np.maximum(c_v, 1.0), p)
-        p = np.where((c_uvw > 0) & (c_uv > 0), c_uvw / np.maximum(c_uv, 1.0), p)
-        p = np.minimum(p, 1.0)
+        p = self._estimate(np.maximum(u, 0), np.maximum(v, 0), w, has_v, c_uv, c_vw, c_uvw)
         LP = np.zeros(W.shape)
         LP[ok] = np.log(p)
         for j in range(W.shape[1]):
