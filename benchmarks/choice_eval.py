@@ -24,7 +24,7 @@ the same spans in the spun text: how much the spinner's damage to the context co
 continuation unigrams (discounts ``--d2``, ``--d3``) instead of stupid backoff; an experiment, not the
 engine's estimator (lexicons/README.md has what it measured).
 
-Neither the gold annotations nor anything the engine ships is read or changed. One line per kind and
+The gold annotations are not read and nothing the engine ships is changed. One line per kind and
 context: ``CHOICE kind=... context=spun|oracle-context estimator=... spans=N top1=... mrr=...
 original_gains=...``.
 """
